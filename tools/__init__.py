@@ -1,0 +1,1 @@
+"""Deterministic lab-value interpretation. Pure: imports nothing from `assistant`."""
