@@ -47,8 +47,14 @@ pytest: install ## Run the test suite only
 
 test: lint typecheck pytest ## Set up, then lint, type-check and run the whole test suite
 
+eval: index ## Run the gated evaluation; reports in reports/eval/ (make test runs it too)
+	$(BIN)/assistant eval
+
 bench: install ## Run the benchmarks and write reports to reports/bench/
 	$(BIN)/python -m scripts.bench
+
+screenshot: index ## Regenerate docs/screenshot.png with headless Chromium
+	$(BIN)/python -m scripts.screenshot
 
 clean: ## Remove the virtualenv, caches and local data
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -129,13 +129,48 @@ def serve(
     port: Annotated[Optional[int], typer.Option(help="Port")] = None,  # noqa: UP045
 ) -> None:
     """Start the Gradio chat app (127.0.0.1:7860 by default)."""
+    from assistant.ui import ServeError
     from assistant.ui import serve as serve_app
 
     settings = get_settings()
     serve_settings = settings.serve.model_copy(
         update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     )
-    serve_app(settings.model_copy(update={"serve": serve_settings}))
+    try:
+        serve_app(settings.model_copy(update={"serve": serve_settings}))
+    except ServeError as exc:
+        _fail(str(exc))
+
+
+@app.command("eval")
+def evaluate(
+    cases: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--cases", help="Reference cases: a YAML file or folder (default: evals/cases)"
+        ),
+    ] = None,
+    rules: RulesOption = None,
+    report: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--report", help="Report folder (default: reports/eval)"),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Score the assistant against reference cases; non-zero exit on a gated regression."""
+    from assistant.evaluation.runner import EvalError, run_evaluation
+
+    try:
+        outcome = run_evaluation(
+            _settings(rules), cases_path=cases, report_dir=report, echo=not as_json
+        )
+    except EvalError as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        typer.echo(json.dumps(outcome.summary_json(), indent=2, ensure_ascii=False))
+    if not outcome.passed:
+        raise typer.Exit(1)
 
 
 def main() -> None:

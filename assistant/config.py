@@ -26,6 +26,13 @@ class RetrievalSettings(BaseModel):
         default=0.35,
         description="Minimum cosine similarity of the best dense hit; below it nothing is relevant",
     )
+    lexical_floor: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description="Share of the query's words (IDF-weighted) the best BM25 chunk must contain "
+        "to count as relevant when the dense similarity is below relevance_floor",
+    )
     approved_only: bool = Field(default=False, description="Search only approved documents")
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant")
 

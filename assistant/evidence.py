@@ -1,0 +1,185 @@
+"""What the composer works from: retrieved passages, their sentences, and the citation numbering.
+
+Sentences are the corpus's own, taken whole from passages; each keeps the passage it came from so
+it is always cited to the text that holds it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from assistant.schema import Passage
+from assistant.sentences import number_tokens, number_values, split_list_prefix, split_sentences
+from assistant.topics import TOPIC_BY_KEY, content_stems, topics_of
+from tools.report import LabReport
+
+_MIN_WORDS = 5
+INTRODUCTION_SECTION = "Introduction"  # the loader's name for text before the first heading
+
+# Sentences about the corpus itself (provenance, what the lab tool does, what was not checked):
+# true and useful in a passage card, but not clinical statements to build an answer from.
+_META = re.compile(
+    r"\blab tool\b|\b(?:this|the) (?:project|corpus)\b|\breported (?:here )?via\b"
+    r"|\bsecondary (?:reproductions?|summar(?:y|ies)|material|source)\b"
+    r"|\bnot (?:been )?(?:available|retrieved|found|traced|checked|confirmed|reproduced|quoted)\b"
+    r"|\bcould not be (?:read|traced|checked)\b|\bawaits? a check\b|\bunder review\b"
+    r"|\bengineering choice\b|\beverything below\b|\b(?:set out|described) (?:in the next|below)\b"
+    r"|\bpassages say so\b|^(?:this|it) is the \w+ reference\b|\bnone are quoted\b"
+    r"|\bfor (?:two|three|four|several) points\b",
+    re.IGNORECASE,
+)
+# A sentence opening with a pronoun leans on the one before it; alone it reads poorly.
+_LEANS_BACK = re.compile(r"^(?:it|this|these|they|that|those|such|both|its|their)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Retrieved passages, best first, with the topic sub-query (if any) that found each."""
+
+    passages: Sequence[Passage]
+    topic_hints: Mapping[str, str] = field(default_factory=dict)  # chunk_id -> topic key
+    main_ids: frozenset[str] = frozenset()  # chunk ids the question itself retrieved
+
+
+@dataclass(frozen=True)
+class LabEvidence:
+    """The lab tool's report and the corpus passages its rules cite."""
+
+    report: LabReport
+    sources: Mapping[tuple[str, str], Passage] = field(default_factory=dict)  # (doc_id, section)
+
+    def passages_for(self, refs: Sequence[object]) -> list[Passage]:
+        found: list[Passage] = []
+        for ref in refs:
+            key = (getattr(ref, "doc_id", ""), getattr(ref, "section", ""))
+            passage = self.sources.get(key)
+            if passage is not None and passage not in found:
+                found.append(passage)
+        return found
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Sources that state different cut-offs for the same analyte, each in its own words."""
+
+    analyte: str
+    statements: Sequence[tuple[str, Passage]]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One corpus sentence, scored against the question."""
+
+    text: str
+    passage: Passage
+    rank: int  # the passage's position in the evidence
+    order: int  # the sentence's position in its passage
+    topic: str | None
+    score: float
+    stems: frozenset[str]
+
+    @property
+    def has_number(self) -> bool:
+        return bool(number_tokens(self.text))
+
+
+class CitationRegistry:
+    """Numbers passages in order of first citation, so the answer reads [1], [2], [3]..."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+        self.passages: list[Passage] = []
+
+    def cite(self, passage: Passage) -> int:
+        key = passage.chunk_id or f"{passage.doc.doc_id}#{passage.section}"
+        if key not in self._numbers:
+            self.passages.append(passage)
+            self._numbers[key] = len(self.passages)
+        return self._numbers[key]
+
+    def marker(self, *passages: Passage) -> str:
+        numbers = dict.fromkeys(self.cite(passage) for passage in passages)
+        return "".join(f"[{n}]" for n in numbers)
+
+    def cited(self, sentence: str, *passages: Passage) -> str:
+        """The sentence with its markers before the closing punctuation: "... 180 ng/L [1]." """
+        marker = self.marker(*passages)
+        stripped = sentence.rstrip()
+        if not marker:
+            return stripped
+        if stripped.endswith((".", "!", "?")):
+            return f"{stripped[:-1]} {marker}{stripped[-1]}"
+        return f"{stripped} {marker}"
+
+
+def passage_sentences(passage: Passage) -> list[str]:
+    """Whole sentences of a passage, list items included, without Markdown list prefixes."""
+    sentences: list[str] = []
+    for unit in _paragraphs(passage.text):
+        sentences.extend(split_sentences(unit))
+    return [s for s in sentences if len(s.split()) >= _MIN_WORDS and not s.rstrip().endswith(":")]
+
+
+def is_meta(sentence: str) -> bool:
+    """A sentence about the corpus or the tool rather than about patients and tests."""
+    return bool(_META.search(sentence))
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs and list items, with hard-wrapped lines joined back together."""
+    units: list[str] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        prefix, content = split_list_prefix(line)
+        content = content.strip()
+        if not content or content.startswith("#") or prefix.strip():
+            if current:
+                units.append(" ".join(current))
+            current = [content] if content and not content.startswith("#") else []
+            continue
+        current.append(content)
+    if current:
+        units.append(" ".join(current))
+    return units
+
+
+def score_candidates(evidence: Evidence, focus: str, context: str) -> list[Candidate]:
+    """Every usable sentence with a relevance score: this turn's words count double."""
+    focus_stems = content_stems(focus)
+    context_stems = content_stems(context) - focus_stems
+    asked_figures = number_values(focus)  # "where does 150 pmol/L come from?"
+    candidates: list[Candidate] = []
+    for rank, passage in enumerate(evidence.passages):
+        hint = evidence.topic_hints.get(passage.chunk_id)
+        intro_penalty = 3.0 if passage.section == INTRODUCTION_SECTION else 0.0
+        for order, sentence in enumerate(passage_sentences(passage)):
+            if is_meta(sentence):
+                continue
+            stems = frozenset(content_stems(sentence))
+            overlap = 2.0 * len(stems & focus_stems) + len(stems & context_stems)
+            topics = topics_of(sentence)
+            topic = topics[0] if topics else hint
+            score = overlap / math.sqrt(max(len(stems), 4)) * 3.0
+            score += 1.0 / (1 + rank)  # retrieval order still matters
+            score += 0.2 if number_tokens(sentence) else 0.0
+            score += 2.0 * len(asked_figures & number_values(sentence))
+            score -= 0.05 * order  # a passage's opening sentences carry its point
+            if hint is not None and topic == hint:
+                score += 0.5
+            score -= intro_penalty + (0.5 if _LEANS_BACK.match(sentence) else 0.0)
+            candidates.append(Candidate(sentence, passage, rank, order, topic, score, stems))
+    return candidates
+
+
+def topic_heading(key: str) -> str:
+    return TOPIC_BY_KEY[key].heading
+
+
+def similar(a: Candidate, b: Candidate, threshold: float = 0.8) -> bool:
+    """Near-duplicate sentences (two sources restating one figure the same way)."""
+    if not a.stems or not b.stems:
+        return a.text == b.text
+    return len(a.stems & b.stems) / len(a.stems | b.stems) >= threshold

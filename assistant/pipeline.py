@@ -1,0 +1,449 @@
+"""`Assistant.ask`: question -> router -> (lab tool | retrieval) -> composer -> guard -> answer.
+
+Heavy objects (searcher, rules, corpus lookup, chat model) are created on first use and reused;
+the index is built once if it is missing. Bad input raises AssistantError with a clear message.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from assistant.audience import adapt_body, disclaimer
+from assistant.composer import compose_body
+from assistant.config import Settings, get_settings
+from assistant.corpus_lookup import CorpusLookup
+from assistant.differences import analytes_named, source_differences
+from assistant.evidence import CitationRegistry, Difference, Evidence, LabEvidence
+from assistant.followup import ResolvedQuestion, Turn, resolve_followup, turns_from
+from assistant.guard import guard_answer, tool_numbers
+from assistant.labblock import render_lab_block
+from assistant.references import render_references, renumber
+from assistant.router import (
+    INJECTION_NOTICE,
+    Injection,
+    find_injection,
+    guideline_question,
+    plan_search,
+)
+from assistant.schema import AnswerResult, Audience, Passage
+from assistant.topics import (
+    TOPICS,
+    content_stems,
+    content_words,
+    expand,
+    is_broad,
+    names_domain,
+    stem,
+    topics_of,
+    word_set,
+)
+from tools.report import LabReport
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from tools.rules import RuleSet
+
+REFUSAL = "The guideline corpus does not cover this question."
+PARTLY_COVERED = (
+    "The guideline corpus holds nothing on the rest of the message; only the lab values are "
+    "interpreted below."
+)
+LLM_UNAVAILABLE = (
+    "*The language model did not answer, so this answer was composed directly from the corpus.*"
+)
+_TOPIC_QUERY_K = 3
+# Words that say what kind of answer is wanted, not what it is about.
+_NOT_SUBJECT = word_set("about best cause caus common happen mean normal patient people person use")
+_HISTORY_ROLES = ("user", "assistant", "system")
+
+
+class AssistantError(Exception):
+    """Input the assistant cannot accept; the message says what to change."""
+
+
+class Searcher(Protocol):
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        approved_only: bool | None = None,
+        source_types: frozenset[str] | None = None,
+    ) -> list[Passage]: ...
+
+
+def load_history(path: Path) -> list[dict[str, str]]:
+    """Read a conversation file: a JSON list of {"role", "content"} messages."""
+    try:
+        raw = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise AssistantError(f"cannot read history file {path}: {reason}") from exc
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise AssistantError(
+            f"history file {path} is not valid JSON (line {exc.lineno}, column {exc.colno})"
+        ) from exc
+    if not isinstance(data, list):
+        raise AssistantError(f'history file {path} must be a JSON list of {{"role", "content"}}')
+    messages: list[dict[str, str]] = []
+    for index, item in enumerate(data, start=1):
+        if not isinstance(item, dict):
+            raise AssistantError(f"history file {path}: message {index} is not an object")
+        role, content = item.get("role"), item.get("content")
+        if role not in _HISTORY_ROLES:
+            raise AssistantError(
+                f"history file {path}: message {index} has role {role!r}; use 'user' or 'assistant'"
+            )
+        if not isinstance(content, str):
+            raise AssistantError(f"history file {path}: message {index} needs a text 'content'")
+        messages.append({"role": role, "content": content})
+    return messages
+
+
+class Assistant:
+    """The chat core behind `assistant ask`, the Gradio app and the evaluation."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        chat_model: BaseChatModel | None = None,
+        searcher: Searcher | None = None,
+        ruleset: RuleSet | None = None,
+        lookup: CorpusLookup | None = None,
+        interpreter: Callable[[str], LabReport] | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self._interpreter = interpreter
+        self._chat_model = chat_model
+        self._chat_model_ready = chat_model is not None
+        self._searcher = searcher
+        self._ruleset = ruleset
+        self._lookup = lookup
+        self._lock = threading.Lock()
+
+    # --- lazily created collaborators ----------------------------------------------------
+
+    def searcher(self) -> Searcher:
+        with self._lock:
+            if self._searcher is None:
+                from assistant.ingest import IngestError, ensure_index
+                from assistant.retriever import get_searcher
+
+                try:
+                    ensure_index(self.settings)  # once: builds the index only if missing/stale
+                except IngestError as exc:
+                    raise AssistantError(str(exc)) from exc
+                self._searcher = get_searcher(self.settings)
+            return self._searcher
+
+    def ruleset(self) -> RuleSet:
+        from tools.rules import RulesError, load_rules
+
+        with self._lock:
+            if self._ruleset is None:
+                try:
+                    self._ruleset = load_rules(
+                        self.settings.rules_path, corpus_dir=self.settings.corpus_dir
+                    )
+                except RulesError as exc:
+                    raise AssistantError(str(exc)) from exc
+            return self._ruleset
+
+    def lookup(self) -> CorpusLookup:
+        with self._lock:
+            if self._lookup is None:
+                self._lookup = CorpusLookup(self.settings.corpus_dir)
+            return self._lookup
+
+    def chat_model(self) -> BaseChatModel | None:
+        with self._lock:
+            if not self._chat_model_ready:
+                from assistant.llm import LLMError, build_chat_model
+
+                try:
+                    self._chat_model = build_chat_model(self.settings.llm)
+                except LLMError as exc:
+                    raise AssistantError(str(exc)) from exc
+                self._chat_model_ready = True
+            return self._chat_model
+
+    # --- the pipeline ----------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Mapping[str, Any]] | None = None,
+        audience: Audience = "clinician",
+    ) -> AnswerResult:
+        """Answer one message; `history` is the conversation so far (oldest first)."""
+        text = self._validated(question, audience)
+        turns = turns_from(history)
+        injection = find_injection(text)
+        report, asked = self._route(injection.clean_text)
+        resolved = resolve_followup(asked, turns) if asked else None
+        evidence = self._retrieve(resolved) if resolved else Evidence(passages=[])
+        if not evidence.passages and (
+            report is None or (resolved is not None and not report.findings)
+        ):
+            return self._refusal(injection, audience, nothing_asked=resolved is None, report=report)
+        labs = LabEvidence(report, self._lab_sources(report)) if report is not None else None
+        body, backend, registry = self._body(text, resolved, evidence, labs, turns, audience)
+        if body is None:
+            return self._refusal(injection, audience, nothing_asked=False)
+        preface = [INJECTION_NOTICE] if injection.detected else []
+        if resolved is not None and not evidence.passages:
+            preface.append(PARTLY_COVERED)
+        body = adapt_body("\n\n".join([*preface, body]), audience)
+        passages = {n: p.text for n, p in enumerate(registry.passages, start=1)}
+        guarded = guard_answer(body, passages, tool_numbers(report))
+        final_body, citations = renumber(guarded.markdown, registry.passages)
+        parts = [final_body, render_references(citations), disclaimer(audience)]
+        return AnswerResult(
+            answer="\n\n".join(part for part in parts if part.strip()),
+            citations=citations,
+            labs=report,
+            refused=False,
+            removed=guarded.removed,
+            backend=backend,
+        )
+
+    def ask_stream(
+        self,
+        question: str,
+        history: Sequence[Mapping[str, Any]] | None = None,
+        audience: Audience = "clinician",
+    ) -> Iterator[str]:
+        """The answer revealed block by block (each item is the text so far).
+
+        The answer is computed and guarded in full first: nothing unguarded is ever shown.
+        """
+        answer = self.ask(question, history=history, audience=audience).answer
+        blocks = answer.split("\n\n")
+        for end in range(1, len(blocks) + 1):
+            yield "\n\n".join(blocks[:end])
+
+    def _validated(self, question: str, audience: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise AssistantError("the question is empty")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise AssistantError(
+                f"the question is {len(question)} characters long; the limit is {limit}"
+            )
+        if audience not in ("clinician", "patient"):
+            raise AssistantError("audience must be 'clinician' or 'patient'")
+        # Control characters carry no meaning in a question and confuse the parsers.
+        return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question).strip()
+
+    def _route(self, text: str) -> tuple[LabReport | None, str | None]:
+        """The lab tool's report (None without lab values) and the question for retrieval."""
+        report = self._interpret(text)
+        asked = guideline_question(text, has_labs=report is not None)
+        if report is not None and asked is not None and _figures_only(report):
+            # "Where does the 150 pmol/L cut-off come from?": a figure under discussion, not a
+            # patient's result; the whole message, figure included, is the question.
+            return None, guideline_question(text, has_labs=False)
+        return report, asked
+
+    def _interpret(self, text: str) -> LabReport | None:
+        """The lab tool's report on the message, or None when it holds no lab values."""
+        if not text.strip():
+            return None
+        if self._interpreter is not None:
+            report = self._interpreter(text)
+        else:
+            from tools.interpret import interpret
+
+            report = interpret(text, self.ruleset())
+        return None if report.empty else report
+
+    def _retrieve(self, resolved: ResolvedQuestion) -> Evidence:
+        searcher = self.searcher()
+        plan = plan_search(resolved)
+        main = searcher.search(plan.main)
+        if not main or not _focus_covered(resolved, main):
+            return Evidence(passages=[])
+        passages = list(main)
+        seen = {p.chunk_id for p in passages}
+        hints: dict[str, str] = {}
+        for topic, query in plan.topic_queries:
+            for passage in searcher.search(query, k=_TOPIC_QUERY_K):
+                if passage.chunk_id not in seen:
+                    seen.add(passage.chunk_id)
+                    passages.append(passage)
+                    hints[passage.chunk_id] = topic
+        return Evidence(
+            passages=passages, topic_hints=hints, main_ids=frozenset(p.chunk_id for p in main)
+        )
+
+    def _lab_sources(self, report: LabReport) -> dict[tuple[str, str], Passage]:
+        refs = [
+            *(ref for finding in report.findings for ref in finding.sources),
+            *(ref for conflict in report.conflicts for ref in conflict.sources),
+            *(ref for conclusion in report.conclusions for ref in conclusion.sources),
+        ]
+        found: dict[tuple[str, str], Passage] = {}
+        for ref in refs:
+            key = (ref.doc_id, ref.section)
+            if key not in found:
+                passage = self.lookup().passage(ref.doc_id, ref.section)
+                if passage is not None:
+                    found[key] = passage
+        return found
+
+    def _differences(self, resolved: ResolvedQuestion | None) -> list[Difference]:
+        """Disagreeing cut-offs, when the question is about levels or is broad."""
+        if resolved is None:
+            return []
+        asks_levels = "thresholds" in topics_of(resolved.question) or is_broad(resolved.question)
+        if not asks_levels:
+            return []
+        ruleset = self.ruleset()
+        keys = analytes_named(resolved.search_text, ruleset)
+        return source_differences(ruleset, keys, self.lookup())
+
+    def _body(
+        self,
+        text: str,
+        resolved: ResolvedQuestion | None,
+        evidence: Evidence,
+        labs: LabEvidence | None,
+        turns: list[Turn],
+        audience: Audience,
+    ) -> tuple[str | None, str, CitationRegistry]:
+        """The body, the backend that wrote it and the passages its [n] markers point to.
+
+        A None body means the language model found the question not covered.
+        """
+        registry = CitationRegistry()
+        chat_model = self.chat_model() if evidence.passages else None
+        if chat_model is not None and resolved is not None:
+            from assistant.llm import LLMError, backend_name, build_prompt, write_answer
+
+            for passage in evidence.passages:
+                registry.cite(passage)  # the model cites by these numbers
+            if labs is not None:
+                for passage in labs.sources.values():
+                    registry.cite(passage)
+            lab_output = _lab_output(labs.report) if labs is not None else None
+            messages = build_prompt(
+                text,
+                list(enumerate(registry.passages, start=1)),
+                lab_output=lab_output,
+                conversation=_conversation(turns),
+                audience=audience,
+            )
+            try:
+                written = write_answer(chat_model, messages)
+            except LLMError:
+                fallback = CitationRegistry()
+                body = self._extractive(resolved, evidence, labs, fallback)
+                return f"{LLM_UNAVAILABLE}\n\n{body}", "extractive", fallback
+            if REFUSAL.lower() in written.lower() and labs is None:
+                return None, backend_name(chat_model), registry
+            blocks = [written.strip()]
+            if labs is not None:
+                blocks.append(render_lab_block(labs, registry))
+            return "\n\n".join(blocks), backend_name(chat_model), registry
+        return self._extractive(resolved, evidence, labs, registry), "extractive", registry
+
+    def _extractive(
+        self,
+        resolved: ResolvedQuestion | None,
+        evidence: Evidence,
+        labs: LabEvidence | None,
+        registry: CitationRegistry,
+    ) -> str:
+        differences = self._differences(resolved) if evidence.passages else []
+        return compose_body(
+            resolved,
+            _with_difference_passages(evidence, differences),
+            registry,
+            labs=labs,
+            differences=differences,
+            broad=resolved is not None and not resolved.is_followup and is_broad(resolved.question),
+        )
+
+    def _refusal(
+        self,
+        injection: Injection,
+        audience: Audience,
+        *,
+        nothing_asked: bool,
+        report: LabReport | None = None,
+    ) -> AnswerResult:
+        """The fixed "not covered" answer (or only the injection notice); it cites nothing."""
+        blocks = []
+        if injection.detected:
+            blocks.append(INJECTION_NOTICE)
+        refused = not (injection.detected and nothing_asked)
+        if refused:
+            blocks.append(REFUSAL)
+        if report is not None:  # e.g. "TSH of 8": say why the value was not interpreted either
+            blocks.append(render_lab_block(LabEvidence(report), CitationRegistry()))
+        blocks.append(disclaimer(audience))
+        return AnswerResult(
+            answer="\n\n".join(blocks), labs=report, refused=refused, backend="extractive"
+        )
+
+
+def _figures_only(report: LabReport) -> bool:
+    """Numbers with lab units but no test named: figures being discussed, not results."""
+    return not report.findings and all(error.code == "NO_ANALYTE" for error in report.errors)
+
+
+def _focus_covered(resolved: ResolvedQuestion, passages: Sequence[Passage]) -> bool:
+    """A question that names nothing in the domain must be about something the passages mention.
+
+    Retrieval always finds the nearest passages; for "dose of amoxicillin for otitis media" they
+    are about B12 doses. So when a message names no analyte or condition of the corpus (and for
+    every follow-up, whose carried-over topic makes almost anything retrieve B12 passages), at
+    least one of its subject words (not a stop word, not a generic word such as "dose" or
+    "treat") must occur in the retrieved passages.
+    """
+    if not resolved.is_followup and names_domain(resolved.question):
+        return True
+    subject = [
+        word
+        for word in content_words(resolved.question)
+        if not any(topic.pattern.fullmatch(word) for topic in TOPICS)
+        and stem(word) not in _NOT_SUBJECT
+    ]
+    if not subject:
+        return True
+    wanted = content_stems(expand(" ".join(subject)))  # "how long" is found as "lifelong"
+    found = set().union(*(content_stems(f"{p.section} {p.text}") for p in passages))
+    return bool(wanted & found)
+
+
+def _with_difference_passages(evidence: Evidence, differences: list[Difference]) -> Evidence:
+    """The sources that disagree on a cut-off are evidence on thresholds too."""
+    extra = [
+        passage
+        for difference in differences
+        for _, passage in difference.statements
+        if passage.chunk_id not in {p.chunk_id for p in evidence.passages}
+    ]
+    if not extra:
+        return evidence
+    unique = list({p.chunk_id: p for p in extra}.values())
+    hints = {**evidence.topic_hints, **{p.chunk_id: "thresholds" for p in unique}}
+    return Evidence([*evidence.passages, *unique], hints, evidence.main_ids)
+
+
+def _lab_output(report: LabReport) -> str:
+    from tools.render import render_report
+
+    return render_report(report)
+
+
+def _conversation(turns: list[Turn], last: int = 6) -> str:
+    return "\n".join(f"{turn.role}: {turn.content}" for turn in turns[-last:])

@@ -1,0 +1,186 @@
+"""Offline fakes for the chat core's unit tests: a tiny real corpus and rules file in tmp, and a
+lexical fake searcher over it. The end-to-end tests use the real index and model instead."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.corpus_lookup import CorpusLookup
+from assistant.schema import Passage
+from assistant.topics import content_stems
+
+_FRONT = """\
+---
+id: {doc_id}
+title: "{title}"
+type: {kind}
+publisher: {publisher}
+year: {year}
+review_status: {status}
+last_reviewed: 2026-01-01
+---
+
+{summary}
+"""
+
+DOCS = {
+    "nice-test": (
+        ("Vitamin B12 deficiency: test guideline", "Guideline", "Test Institute", 2024, "approved"),
+        {
+            "Total B12 thresholds": (
+                "Deficiency is confirmed below 180 ng/L (133 pmol/L). The result is "
+                "indeterminate from 180 ng/L to 350 ng/L (133 pmol/L to 258 pmol/L). "
+                "Deficiency is unlikely above 350 ng/L (258 pmol/L)."
+            ),
+            "Methylmalonic acid after an indeterminate result": (
+                "Consider a methylmalonic acid test when the total B12 result is indeterminate "
+                "and symptoms are present. A raised MMA supports functional B12 deficiency."
+            ),
+            "Oral treatment dose": (
+                "Oral vitamin B12 at a dose of at least 1 mg daily is recommended when "
+                "malabsorption is the cause of the deficiency. Intramuscular hydroxocobalamin is "
+                "preferred for people with severe neurological symptoms."
+            ),
+            "Review after starting treatment": (
+                "Review the person about 3 months after starting B12 treatment, or after 1 month "
+                "in pregnancy. Treatment may need to continue lifelong when the cause persists."
+            ),
+        },
+    ),
+    "sfar-test": (
+        (
+            "Anaemia in intensive care: test recommendations",
+            "Guideline",
+            "Test Society",
+            2019,
+            "under_review",
+        ),
+        {
+            "Intensive care B12 cut-off": (
+                "Serum vitamin B12 below 150 pmol/L (203 ng/L) indicates deficiency in critically "
+                "ill adults. A higher B12 value does not exclude deficiency."
+            ),
+        },
+    ),
+    "afp-test": (
+        (
+            "Vitamin B12 deficiency: recognition and management",
+            "Research",
+            "A Journal",
+            2017,
+            "approved",
+        ),
+        {
+            "Coexisting iron and folate deficiency": (
+                "Vitamin B12 deficiency anaemia can coexist with iron deficiency and folate "
+                "deficiency, so ferritin and folate deserve the same attention."
+            ),
+        },
+    ),
+}
+
+RULES = """\
+version: 1
+analytes:
+  b12:
+    name: Vitamin B12
+    canonical_unit: ng/L
+    units: {ng/L: 1, pg/mL: 1, pmol/L: 1.35537}
+    plausible: {above: 0, at_most: 100000}
+    near_threshold: {relative: 0.10}
+    categories:
+      - {id: deficient, label: "B12 deficiency confirmed"}
+      - {id: indeterminate, label: "Indeterminate"}
+      - {id: unlikely, label: "B12 deficiency unlikely"}
+    rules:
+      - id: b12-nice-test
+        role: primary
+        scales:
+          ng/L:
+            - category: deficient
+              less_than: 180
+              source: &nice {doc_id: nice-test, section: "Total B12 thresholds"}
+            - {category: indeterminate, between_inclusive: [180, 350], source: *nice}
+            - {category: unlikely, more_than: 350, source: *nice}
+      - id: b12-sfar-test
+        role: comparison
+        scales:
+          pmol/L:
+            - category: deficient
+              less_than: 150
+              source: &sfar {doc_id: sfar-test, section: "Intensive care B12 cut-off"}
+            - {category: [indeterminate, unlikely], at_least: 150, source: *sfar}
+"""
+
+
+def write_corpus(folder: Path) -> Path:
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    for doc_id, ((title, kind, publisher, year, status), sections) in DOCS.items():
+        text = _FRONT.format(
+            doc_id=doc_id,
+            title=title,
+            kind=kind,
+            publisher=publisher,
+            year=year,
+            status=status,
+            summary=f"Summary of {title}.",
+        )
+        for heading, body in sections.items():
+            text += f"\n## {heading}\n\n{textwrap.fill(body, 100)}\n"
+        (corpus / f"{doc_id}.md").write_text(text, encoding="utf-8")
+    (corpus / "rules.yaml").write_text(RULES, encoding="utf-8")
+    return corpus
+
+
+class FakeSearcher:
+    """Ranks passages by shared content words; empty when nothing shares at least two."""
+
+    def __init__(self, passages: list[Passage]) -> None:
+        self.passages = passages
+        self.queries: list[str] = []
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        approved_only: bool | None = None,
+        source_types: frozenset[str] | None = None,
+    ) -> list[Passage]:
+        self.queries.append(query)
+        wanted = content_stems(query)
+        scored = []
+        for index, passage in enumerate(self.passages):
+            have = content_stems(f"{passage.doc.title} {passage.section} {passage.text}")
+            overlap = len(wanted & have)
+            if overlap >= 2:
+                scored.append((-overlap, index, passage))
+        return [passage for _, _, passage in sorted(scored)[: k or 5]]
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path)
+
+
+@pytest.fixture
+def settings(corpus_dir: Path, tmp_path: Path) -> Settings:
+    return Settings(
+        corpus_dir=corpus_dir, rules_path=corpus_dir / "rules.yaml", data_dir=tmp_path / "data"
+    )
+
+
+@pytest.fixture
+def lookup(corpus_dir: Path) -> CorpusLookup:
+    return CorpusLookup(corpus_dir)
+
+
+@pytest.fixture
+def searcher(lookup: CorpusLookup) -> FakeSearcher:
+    passages = [p for key in sorted(lookup._index()) for p in lookup.section(*key)]
+    return FakeSearcher(passages)

@@ -1,0 +1,201 @@
+"""The extractive composer: the corpus's own sentences, grouped by topic, each cited."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.composer import DIFFERENCES_HEADING, compose_body
+from assistant.corpus_lookup import CorpusLookup
+from assistant.evidence import (
+    CitationRegistry,
+    Difference,
+    Evidence,
+    LabEvidence,
+    is_meta,
+    passage_sentences,
+)
+from assistant.followup import ResolvedQuestion
+from assistant.labblock import LAB_HEADING, NEAR_THRESHOLD_NOTE
+from assistant.schema import DocumentMeta, Passage
+from assistant.sentences import citation_numbers, split_sentences
+from tools.report import Conflict, Finding, LabError, LabReport, SourceRef
+
+
+def _passage(doc_id: str, section: str, text: str) -> Passage:
+    meta = DocumentMeta(
+        doc_id=doc_id,
+        title=f"Title {doc_id}",
+        source_type="Guideline",
+        publisher="P",
+        year=2024,
+        review_status="approved",
+        last_reviewed="2026-01-01",
+    )
+    return Passage(chunk_id=f"{doc_id}:{section}", doc=meta, section=section, text=text)
+
+
+def _question(text: str, context: str = "") -> ResolvedQuestion:
+    return ResolvedQuestion(question=text, context=context)
+
+
+def _evidence(lookup: CorpusLookup) -> Evidence:
+    keys = sorted(lookup._index())
+    return Evidence(passages=[p for key in keys for p in lookup.section(*key)])
+
+
+def test_every_statement_is_a_corpus_sentence_with_its_own_citation(
+    lookup: CorpusLookup,
+) -> None:
+    evidence = _evidence(lookup)
+    registry = CitationRegistry()
+    body = compose_body(_question("How is vitamin B12 deficiency treated?"), evidence, registry)
+    sentences = {s for p in evidence.passages for s in passage_sentences(p)}
+    cited = 0
+    for line in body.splitlines():
+        if not citation_numbers(line):
+            continue  # headings
+        for statement in split_sentences(line.removeprefix("- ")):
+            (n,) = citation_numbers(statement)  # exactly one citation per statement
+            text = re.sub(r" \[\d+\](?=[.!?]$)", "", statement)
+            assert text in sentences
+            assert text in " ".join(registry.passages[n - 1].text.split())
+            cited += 1
+    assert cited >= 3
+
+
+def test_direct_answer_comes_first_and_sections_follow_the_layout(lookup: CorpusLookup) -> None:
+    body = compose_body(
+        _question("What is the recommended vitamin B12 level for treating anemia?"),
+        _evidence(lookup),
+        CitationRegistry(),
+        broad=True,
+    )
+    first_block = body.split("\n\n")[0]
+    assert not first_block.startswith("#")
+    assert citation_numbers(first_block)
+    headings = [line for line in body.splitlines() if line.startswith("### ")]
+    layout = [
+        "### Diagnostic thresholds",
+        "### Confirmatory testing",
+        "### Treatment",
+        "### Special considerations",
+        "### Monitoring and follow-up",
+    ]
+    assert headings == [h for h in layout if h in headings]
+    assert "### Confirmatory testing" in headings
+    assert "### Monitoring and follow-up" in headings
+
+
+def test_citations_are_numbered_in_order_of_appearance(lookup: CorpusLookup) -> None:
+    body = compose_body(
+        _question("What is the recommended vitamin B12 level for treating anemia?"),
+        _evidence(lookup),
+        CitationRegistry(),
+        broad=True,
+    )
+    first_seen = list(dict.fromkeys(citation_numbers(body)))
+    assert first_seen == list(range(1, len(first_seen) + 1))
+
+
+def test_composition_is_deterministic(lookup: CorpusLookup) -> None:
+    question = _question("What is the recommended vitamin B12 level for treating anemia?")
+    first = compose_body(question, _evidence(lookup), CitationRegistry(), broad=True)
+    second = compose_body(question, _evidence(lookup), CitationRegistry(), broad=True)
+    assert first == second
+
+
+def test_meta_sentences_and_document_summaries_are_left_out() -> None:
+    passage = _passage(
+        "d",
+        "Oral dose",
+        "Oral B12 at 1 mg daily is effective for most people. The lab tool uses this figure. "
+        "These points are reported via secondary summaries of the guideline.",
+    )
+    intro = _passage("d", "Introduction", "A review on oral treatment of deficiency in adults.")
+    body = compose_body(
+        _question("oral B12 treatment dose"), Evidence([passage, intro]), CitationRegistry()
+    )
+    assert "Oral B12 at 1 mg daily is effective for most people [1]." in body
+    assert "lab tool" not in body
+    assert "secondary" not in body
+    assert "A review on oral treatment" not in body
+    assert is_meta(
+        "No numeric MMA cut-off was found in the NICE material available to this project."
+    )
+    assert not is_meta("Deficiency is confirmed below 180 ng/L (133 pmol/L).")
+
+
+def test_differences_follow_the_thresholds_and_are_not_repeated_above(
+    lookup: CorpusLookup,
+) -> None:
+    nice = lookup.section("nice-test", "Total B12 thresholds")[0]
+    sfar = lookup.section("sfar-test", "Intensive care B12 cut-off")[0]
+    nice_sentence = "Deficiency is confirmed below 180 ng/L (133 pmol/L)."
+    sfar_sentence = passage_sentences(sfar)[0]
+    difference = Difference("Vitamin B12", [(nice_sentence, nice), (sfar_sentence, sfar)])
+    body = compose_body(
+        _question("What are the vitamin B12 deficiency thresholds?"),
+        Evidence([nice, sfar]),
+        CitationRegistry(),
+        differences=[difference],
+    )
+    before, _, after = body.partition(DIFFERENCES_HEADING)
+    thresholds = before.partition("### Diagnostic thresholds")[2]
+    assert thresholds.strip()
+    assert sfar_sentence.rstrip(".") not in thresholds  # quoted under the differences instead
+    assert nice_sentence.rstrip(".") in after
+    assert sfar_sentence.rstrip(".") in after
+
+
+def _finding(**changes: object) -> Finding:
+    fields: dict[str, object] = {
+        "analyte": "b12",
+        "value": 190,
+        "unit": "ng/L",
+        "canonical_value": 190,
+        "canonical_unit": "ng/L",
+        "category": "indeterminate",
+        "summary": "Vitamin B12 190 ng/L (140.18 pmol/L): Indeterminate",
+        "near_threshold": True,
+        "sources": [SourceRef(doc_id="nice-test", title="T", section="Total B12 thresholds")],
+        "thresholds": ["Indeterminate: 180 ng/L to 350 ng/L inclusive"],
+    }
+    fields.update(changes)
+    return Finding.model_validate(fields)
+
+
+def test_lab_block_cites_rule_sources_and_flags_near_thresholds(lookup: CorpusLookup) -> None:
+    nice = lookup.section("nice-test", "Total B12 thresholds")[0]
+    sfar = lookup.section("sfar-test", "Intensive care B12 cut-off")[0]
+    report = LabReport(
+        findings=[_finding()],
+        conflicts=[
+            Conflict(
+                analyte="b12",
+                summary="Deficient under the SFAR rule (below 150 pmol/L)",
+                sources=[SourceRef(doc_id="sfar-test", title="S", section=sfar.section)],
+            )
+        ],
+        errors=[LabError(input="B12 150", code="MISSING_UNIT", message="give the unit")],
+    )
+    labs = LabEvidence(
+        report,
+        {("nice-test", nice.section): nice, ("sfar-test", sfar.section): sfar},
+    )
+    registry = CitationRegistry()
+    body = compose_body(None, Evidence([]), registry, labs=labs)
+    assert body.startswith(LAB_HEADING)
+    assert "- Vitamin B12 190 ng/L (140.18 pmol/L): Indeterminate [1]." in body
+    assert "  - Thresholds used: Indeterminate: 180 ng/L to 350 ng/L inclusive [1]." in body
+    assert NEAR_THRESHOLD_NOTE in body
+    assert "**Where sources differ:** Deficient under the SFAR rule (below 150 pmol/L) [2]." in body
+    assert "**Not interpreted** (B12 150): give the unit." in body
+    assert registry.passages == [nice, sfar]
+
+
+def test_near_threshold_note_is_not_repeated_when_the_tool_says_so(lookup: CorpusLookup) -> None:
+    finding = _finding(summary="Vitamin B12 190 ng/L: Indeterminate. Near the 180 ng/L cut-off")
+    body = compose_body(
+        None, Evidence([]), CitationRegistry(), labs=LabEvidence(LabReport(findings=[finding]))
+    )
+    assert NEAR_THRESHOLD_NOTE not in body
