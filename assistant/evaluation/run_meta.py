@@ -1,0 +1,83 @@
+"""What a report must say about the run: code commit, corpus, rules and cases fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from assistant.config import PROJECT_ROOT, Settings
+
+
+class RunMeta(BaseModel):
+    started: str
+    duration_s: float = 0.0
+    git_commit: str
+    git_dirty: bool | None
+    corpus_dir: str
+    corpus_sha256: str
+    rules_path: str
+    rules_sha256: str
+    cases_path: str
+    cases_sha256: str
+    case_count: int
+    k: int
+    backend: str = ""
+
+
+def tree_sha256(path: Path, pattern: str) -> str:
+    """Hash of the names and bytes of the matching files (a single file: just its bytes)."""
+    digest = hashlib.sha256()
+    files = sorted(path.glob(pattern)) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+        digest.update(file.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _git(*args: str) -> str | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        done = subprocess.run(  # noqa: S603  (fixed arguments, no shell)
+            [git, "-C", str(PROJECT_ROOT), *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def git_state() -> tuple[str, bool | None]:
+    """(HEAD commit or "unknown", whether tracked files differ from it)."""
+    commit = _git("rev-parse", "HEAD") or "unknown"
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    return commit, (None if status is None else bool(status))
+
+
+def run_meta(settings: Settings, cases_path: Path, case_count: int) -> RunMeta:
+    commit, dirty = git_state()
+    return RunMeta(
+        started=datetime.now(UTC).isoformat(timespec="seconds"),
+        git_commit=commit,
+        git_dirty=dirty,
+        corpus_dir=str(settings.corpus_dir),
+        corpus_sha256=tree_sha256(settings.corpus_dir, "*.md"),
+        rules_path=str(settings.rules_path),
+        rules_sha256=tree_sha256(settings.rules_path, "*"),
+        cases_path=str(cases_path),
+        cases_sha256=tree_sha256(cases_path, "*.y*ml"),
+        case_count=case_count,
+        k=settings.retrieval.k,
+        backend=settings.llm.provider,
+    )

@@ -1,0 +1,73 @@
+"""The gated evaluation on main: every reference case, the real model, index and pipeline.
+
+`make test` runs this, so CI fails when a gated metric falls below evals/baseline.json.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from assistant.config import Settings
+from assistant.evaluation.gate import load_baseline
+from assistant.evaluation.outcome import EvalOutcome
+from assistant.evaluation.reports import render_summary
+from assistant.evaluation.runner import DEFAULT_BASELINE, run_evaluation
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def outcome(
+    indexed_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[EvalOutcome, Path]:
+    report_dir = tmp_path_factory.mktemp("eval-report")
+    return run_evaluation(indexed_settings, report_dir=report_dir, echo=False), report_dir
+
+
+def test_the_evaluation_passes_its_committed_baseline(outcome: tuple[EvalOutcome, Path]) -> None:
+    result, _ = outcome
+
+    assert result.passed, render_summary(result)
+    gated = set(load_baseline(DEFAULT_BASELINE).gated)
+    assert {c.metric for c in result.gate} == gated
+    # The floors that must never be relaxed: no unsupported number, no stated cut-off the rules
+    # file lacks, no crash.
+    assert result.assistant.value("unsupported_numbers") == 0
+    assert result.assistant.value("threshold_inconsistencies") == 0
+    assert result.assistant.value("no_crash") == 1.0
+
+
+def test_the_naive_baseline_is_measured_side_by_side(outcome: tuple[EvalOutcome, Path]) -> None:
+    result, report_dir = outcome
+    summary = (report_dir / "summary.md").read_text(encoding="utf-8")
+
+    assert "| metric | assistant | naive baseline | gate |" in summary
+    # The parts the naive baseline lacks show up as measured differences.
+    assert result.naive.value("lab_exactness") == 0.0
+    assert result.naive.value("abstention") == 0.0
+    lab = result.assistant.value("lab_exactness")
+    assert lab is not None
+    assert lab > 0.9
+
+
+def test_every_report_is_written_with_the_run_fingerprints(
+    outcome: tuple[EvalOutcome, Path], indexed_settings: Settings
+) -> None:
+    result, report_dir = outcome
+
+    report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
+    assert report["passed"] == result.passed
+    assert len(report["meta"]["git_commit"]) >= 7
+    assert len(report["meta"]["corpus_sha256"]) == 64
+    assert len(report["meta"]["rules_sha256"]) == 64
+    assert report["meta"]["rules_path"] == str(indexed_settings.rules_path)
+    assert len(report["assistant"]["cases"]) == result.meta.case_count
+    junit = ET.parse(report_dir / "junit.xml").getroot()
+    assert junit.find("./testsuite[@name='eval.cases']") is not None
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    assert '<span class="cite">[1]</span>' in html
+    assert '<mark class="num">' in html
