@@ -54,6 +54,10 @@ def labs(
     from tools.rules import RulesError, load_rules
 
     settings = _settings(rules)
+    limit = settings.max_question_chars  # the same documented limit as questions
+    if len(text) > limit:
+        _fail(f"the lab text is {len(text)} characters long; the limit is {limit}")
+        return
     try:
         ruleset = load_rules(settings.rules_path, corpus_dir=settings.corpus_dir)
     except RulesError as exc:

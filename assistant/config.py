@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     embedding_model: Path | None = Field(
         default=None, description="Local sentence-transformers folder; default: the bundled model"
     )
+    embedding_backend: Literal["auto", "onnx", "onnx-int8", "torch"] = Field(
+        default="auto",
+        description="How the model runs: 'onnx' (float32 ONNX exported once into data_dir; same "
+        "vectors as torch, faster on CPU), 'onnx-int8' (quantized: faster, vectors move "
+        "slightly), 'torch', or 'auto' ('onnx' when onnxruntime and onnx are installed)",
+    )
     max_question_chars: int = Field(default=4000, ge=1, description="Longest accepted question")
     audit_log: Path | None = Field(default=None, description="Opt-in JSONL audit log path")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)

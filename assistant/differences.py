@@ -8,37 +8,22 @@ cited corpus section that states that boundary, so the disagreement is shown in 
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from assistant.corpus_lookup import CorpusLookup
-from assistant.evidence import Difference, passage_sentences
+from assistant.evidence import Difference, is_meta, leans_back, passage_sentences
 from assistant.schema import Passage
 from assistant.sentences import number_values
+from assistant.topics import ANALYTE_PATTERNS, analytes_in
 from tools.rules import RuleSet
 from tools.rules_model import Analyte, Band, Rule
 
-# Which analyte a question names (keys of the rules file). "Active B12" is holoTC, not total B12.
-_ANALYTE_PATTERNS: dict[str, re.Pattern[str]] = {
-    key: re.compile(pattern, re.IGNORECASE)
-    for key, pattern in {
-        "b12": r"(?<!active )\b(?:vitamin\s*)?b-?12\b|(?<!holotrans)cobalamin|\bcbl\b",
-        "holotc": r"holo-?tc|holotranscobalamin|active b-?12",
-        "mma": r"methylmalonic|\bmma\b",
-        "folate": r"folate|folic",
-        "ferritin": r"ferritin",
-        "hb": r"haemoglobin|hemoglobin|\bhb\b|\bhgb\b",
-        "mcv": r"\bmcv\b|macrocyt",
-        "epo": r"erythropoietin|\bepo\b",
-    }.items()
-}
 _SAME_WITHIN = Decimal("0.02")  # 133 pmol/L and 180 ng/L are one cut-off in two units
 
 
 def analytes_named(text: str, ruleset: RuleSet) -> list[str]:
-    return [
-        key for key, rx in _ANALYTE_PATTERNS.items() if key in ruleset.analytes and rx.search(text)
-    ]
+    named = analytes_in(text)
+    return [key for key in ANALYTE_PATTERNS if key in ruleset.analytes and key in named]
 
 
 def source_differences(
@@ -105,9 +90,13 @@ def _same(a: Decimal, b: Decimal) -> bool:
 
 
 def _stated_by(lookup: CorpusLookup, band: Band, value: Decimal) -> tuple[str, Passage] | None:
-    passages = lookup.section(band.source.doc_id, band.source.section)
-    for passage in passages:
-        for sentence in passage_sentences(passage):
-            if value in number_values(sentence):
-                return sentence, passage
-    return None
+    """The sentence of the cited section stating the boundary; one that stands alone first."""
+    stating = [
+        (sentence, passage)
+        for passage in lookup.section(band.source.doc_id, band.source.section)
+        for sentence in passage_sentences(passage)
+        if value in number_values(sentence)
+    ]
+    standalone = [(s, p) for s, p in stating if not is_meta(s) and not leans_back(s)]
+    best = standalone or stating
+    return best[0] if best else None

@@ -1,7 +1,9 @@
-"""Sentence-transformers embeddings through langchain-huggingface, loaded from a local folder.
+"""The embedding model, loaded from a local folder: ONNX (onnxruntime) or torch (LangChain).
 
 The model is loaded lazily and shared per folder (loading takes seconds; every searcher and
 ingest run in a process reuses it). Query vectors are cached (LRU): clinicians repeat questions.
+`embeddings_for(settings)` picks the backend (`settings.embedding_backend`); the index
+fingerprint names it, so vectors of two backends are never mixed in one collection.
 """
 
 from __future__ import annotations
@@ -12,14 +14,19 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import assistant.offline  # noqa: F401  (offline variables before the model library loads)
+from assistant.config import Settings
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-BATCH_SIZE = 64
+Backend = Literal["torch", "onnx", "onnx-int8"]
+
+# Chunks per ingest batch: each batch is stored at once (an interrupted run keeps it). The
+# model sorts a batch by length before padding it, so big batches waste little on padding.
+BATCH_SIZE = 256
 PROGRESS_MIN_CHUNKS = 50  # below this a progress bar is noise
 QUERY_CACHE_SIZE = 1024
 # Files that decide what a model computes; their contents (and weight sizes) fingerprint it.
@@ -56,6 +63,74 @@ def model_fingerprint(model_path: Path) -> str:
 
 
 _load_lock = threading.Lock()
+
+
+def embedding_backend(settings: Settings) -> Backend:
+    """The backend the settings ask for ('auto': float32 ONNX when its packages are installed)."""
+    from assistant.onnx_encoder import onnx_available
+
+    wanted = settings.embedding_backend
+    if wanted == "auto":
+        return "onnx" if onnx_available() else "torch"
+    if wanted != "torch" and not onnx_available():
+        raise EmbeddingModelError(
+            "the ONNX backend needs the onnxruntime and onnx packages; install them or set "
+            "ASSISTANT_EMBEDDING_BACKEND=torch"
+        )
+    return wanted
+
+
+def index_fingerprint(settings: Settings) -> str:
+    """The model fingerprint, plus the ONNX backend and recipe when vectors come from ONNX."""
+    fingerprint = model_fingerprint(settings.embedding_model_path)
+    backend = embedding_backend(settings)
+    if backend == "torch":
+        return fingerprint  # unchanged: indexes built before the ONNX backend stay valid
+    from assistant.onnx_encoder import RECIPE
+
+    return f"{fingerprint}+{backend}-{RECIPE}"
+
+
+def embeddings_for(settings: Settings) -> Embeddings:
+    """The shared embeddings of the configured model and backend (created on first use)."""
+    backend = embedding_backend(settings)
+    if backend == "torch":
+        return get_embeddings(settings.embedding_model_path)
+    model_path = str(settings.embedding_model_path.resolve())
+    with _load_lock:
+        return _load_onnx(model_path, str(settings.data_dir), backend == "onnx-int8")
+
+
+# (model fingerprint, int8?) -> an ONNX file this process exported or found
+_exported: dict[tuple[str, bool], Path] = {}
+
+
+@lru_cache(maxsize=4)
+def _load_onnx(model_path: str, data_dir: str, quantized: bool) -> Embeddings:
+    from assistant.onnx_encoder import (
+        OnnxEmbeddings,
+        OnnxExportError,
+        cached_model_file,
+        copy_cached,
+        export_onnx,
+    )
+
+    path = Path(model_path)
+    key = (model_fingerprint(path), quantized)
+    target = cached_model_file(Path(data_dir), key[0], quantized=quantized)
+    try:
+        if not target.is_file():
+            known = _exported.get(key)
+            if known is not None and known.is_file():
+                copy_cached(known, target)  # e.g. a second data folder (tests): no re-export
+            else:
+                export_onnx(path, target, quantized=quantized)
+        _exported[key] = target
+        embeddings = OnnxEmbeddings(target, path)
+        embeddings.embed_query("warm-up")  # load now: a broken file fails here, not mid-search
+    except OnnxExportError as exc:
+        raise EmbeddingModelError(str(exc)) from exc
+    return embeddings
 
 
 def get_embeddings(model_path: Path) -> Embeddings:

@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 
 from assistant.schema import Passage
 from assistant.sentences import number_tokens, number_values, split_list_prefix, split_sentences
-from assistant.topics import TOPIC_BY_KEY, content_stems, topics_of
+from assistant.topics import TOPIC_BY_KEY, analytes_in, content_stems, topics_of
 from tools.report import LabReport
 
 _MIN_WORDS = 5
 INTRODUCTION_SECTION = "Introduction"  # the loader's name for text before the first heading
+# A document's closing section on where its statements come from: shown in passage cards, never
+# quoted as an answer (corpus/README.md).
+SOURCE_NOTES_SECTION = "Source notes"
 
 # Sentences about the corpus itself (provenance, what the lab tool does, what was not checked):
 # true and useful in a passage card, but not clinical statements to build an answer from.
@@ -25,14 +28,30 @@ _META = re.compile(
     r"\blab tool\b|\b(?:this|the) (?:project|corpus)\b|\breported (?:here )?via\b"
     r"|\bsecondary (?:reproductions?|summar(?:y|ies)|material|source)\b"
     r"|\bnot (?:been )?(?:available|retrieved|found|traced|checked|confirmed|reproduced|quoted)\b"
-    r"|\bcould not be (?:read|traced|checked)\b|\bawaits? a check\b|\bunder review\b"
+    r"|\bcould not be (?:read|traced|checked|verified)\b|\bawaits? a check\b|\bunder review\b"
+    r"|\bseed (?:answer )?page\b|\bproject choice\b|\bas reproduced\b"
     r"|\bengineering choice\b|\beverything below\b|\b(?:set out|described) (?:in the next|below)\b"
     r"|\bpassages say so\b|^(?:this|it) is the \w+ reference\b|\bnone are quoted\b"
     r"|\bfor (?:two|three|four|several) points\b",
     re.IGNORECASE,
 )
-# A sentence opening with a pronoun leans on the one before it; alone it reads poorly.
-_LEANS_BACK = re.compile(r"^(?:it|this|these|they|that|those|such|both|its|their)\b", re.I)
+# A sentence that hinges on the one before it ("It is consistent with...", "...is therefore not
+# reassuring", "the two boundaries", "this second step"): alone it reads poorly or misleads.
+_LEANS_BACK = re.compile(
+    r"^(?:it|this|these|they|that|those|such|both|its|their|the two|the same|within it|as with)\b"
+    r"|^(?:in|for|on|under|at) (?:this|that|these|those|their|it)\b"
+    r"|\b(?:therefore|thus|hence|consequently|accordingly)\b"
+    r"|\bthe two\b|\bthe (?:previous|preceding|above|following|next) (?:sections?|sentences?"
+    r"|paragraphs?|passages?|tables?|bands?|two|three|ones?)\b"
+    r"|\b(?:this|that|these|those|such) (?:first|second|step|figures?|limits?|ranges?|results?"
+    r"|cut-?offs?|values?|boundar(?:y|ies)|advice|pair|recommendations?|statements?|points?"
+    r"|study|review|summary|guideline|document|situation|setting|groups?|bands?|combination"
+    r"|approach|disagreement|variation|pattern|conclusion|indications?|markers?)\b"
+    r"|\bthe same (?:figure|value|study|boundary|advice|limit|cut-?off|source)s?\b",
+    re.IGNORECASE,
+)
+# Other subjects a figure can belong to besides the analytes ("not anaemia at 120 g/L").
+_ANAEMIA = re.compile(r"\ban(?:a)?emi", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -85,6 +104,30 @@ class Candidate:
     def has_number(self) -> bool:
         return bool(number_tokens(self.text))
 
+    @property
+    def leans_back(self) -> bool:
+        return leans_back(self.text)
+
+    @property
+    def subjects(self) -> frozenset[str]:
+        """The lab tests the sentence is about: those it names, else those its heading names."""
+        return subjects_of(self.text) or subjects_of(heading_of(self.passage))
+
+    @property
+    def shown(self) -> str:
+        """The sentence as the answer shows it.
+
+        A figure whose subject lives only in the section heading ("Deficiency is confirmed below
+        25 pmol/L" under "Active B12 thresholds") is shown with that heading as its context.
+        """
+        heading = heading_of(self.passage)
+        if not self.has_number or subjects_of(self.text) or not subjects_of(heading):
+            return self.text
+        text = self.text
+        if text[:1].isupper() and text[1:2].islower():
+            text = text[0].lower() + text[1:]  # "Deficiency is..." -> "...: deficiency is..."
+        return f"{heading}: {text}"
+
 
 class CitationRegistry:
     """Numbers passages in order of first citation, so the answer reads [1], [2], [3]..."""
@@ -128,6 +171,27 @@ def is_meta(sentence: str) -> bool:
     return bool(_META.search(sentence))
 
 
+def leans_back(sentence: str) -> bool:
+    """A sentence that depends on the one before it to be understood correctly."""
+    return bool(_LEANS_BACK.search(sentence))
+
+
+def is_quotable_section(section: str) -> bool:
+    """Sections whose sentences may be answer statements (not summaries, not source notes)."""
+    return section not in (INTRODUCTION_SECTION, SOURCE_NOTES_SECTION)
+
+
+def subjects_of(text: str) -> frozenset[str]:
+    """Lab tests (rules-file keys) a text names; "anaemia" counts as haemoglobin."""
+    found = analytes_in(text)
+    return found | {"hb"} if _ANAEMIA.search(text) else found
+
+
+def heading_of(passage: Passage) -> str:
+    """The passage's own heading (the last part of its section path)."""
+    return passage.section.rsplit(" > ", 1)[-1]
+
+
 def _paragraphs(text: str) -> list[str]:
     """Paragraphs and list items, with hard-wrapped lines joined back together."""
     units: list[str] = []
@@ -153,6 +217,8 @@ def score_candidates(evidence: Evidence, focus: str, context: str) -> list[Candi
     asked_figures = number_values(focus)  # "where does 150 pmol/L come from?"
     candidates: list[Candidate] = []
     for rank, passage in enumerate(evidence.passages):
+        if passage.section == SOURCE_NOTES_SECTION:
+            continue
         hint = evidence.topic_hints.get(passage.chunk_id)
         intro_penalty = 3.0 if passage.section == INTRODUCTION_SECTION else 0.0
         for order, sentence in enumerate(passage_sentences(passage)):
@@ -169,7 +235,7 @@ def score_candidates(evidence: Evidence, focus: str, context: str) -> list[Candi
             score -= 0.05 * order  # a passage's opening sentences carry its point
             if hint is not None and topic == hint:
                 score += 0.5
-            score -= intro_penalty + (0.5 if _LEANS_BACK.match(sentence) else 0.0)
+            score -= intro_penalty + (0.5 if leans_back(sentence) else 0.0)
             candidates.append(Candidate(sentence, passage, rank, order, topic, score, stems))
     return candidates
 

@@ -36,19 +36,31 @@ class ResolvedQuestion:
 
     question: str  # the user's words this turn
     context: str  # topic words carried over from earlier turns ("" when standalone)
+    findings: str = ""  # the lab tool's words for this turn's results ("indeterminate total B12")
 
     @property
     def is_followup(self) -> bool:
         return bool(self.context)
 
     @property
+    def asked(self) -> str:
+        """This turn's words plus the corpus's words for the aspect they name."""
+        return expand(self.question, followup=self.is_followup)
+
+    @property
     def focus(self) -> str:
-        """This turn's words plus the corpus's words for the aspect it names."""
-        return expand(self.question)
+        """What this turn is about: the words asked and the lab tool's words for the results."""
+        return f"{self.asked} {self.findings}".strip()
 
     @property
     def search_text(self) -> str:
-        return f"{self.focus} {self.context}".strip()
+        """What retrieval searches for.
+
+        A standalone question is searched as written (the retriever has its own vocabulary; extra
+        words only dilute it); a short follow-up gets the corpus's words and the earlier topic.
+        """
+        asked = expand(self.question, followup=True) if self.is_followup else self.question
+        return " ".join(part for part in (asked, self.findings, self.context) if part)
 
 
 def turns_from(messages: Iterable[Mapping[str, Any]] | None) -> list[Turn]:

@@ -143,10 +143,10 @@ def _open(settings: Settings) -> ChunkStore:
 
 
 def _fingerprint(settings: Settings) -> str:
-    from assistant.embeddings import EmbeddingModelError, model_fingerprint
+    from assistant.embeddings import EmbeddingModelError, index_fingerprint
 
     try:
-        return model_fingerprint(settings.embedding_model_path)
+        return index_fingerprint(settings)
     except EmbeddingModelError as exc:
         raise IngestError(str(exc)) from exc
 
@@ -276,10 +276,10 @@ def _reconcile(
 
 
 def _embed_and_store(store: ChunkStore, settings: Settings, new: list[Chunk], digest: str) -> None:
-    from assistant.embeddings import EmbeddingModelError, embed_documents, get_embeddings
+    from assistant.embeddings import EmbeddingModelError, embed_documents, embeddings_for
 
     try:
-        embeddings = get_embeddings(settings.embedding_model_path)
+        embeddings = embeddings_for(settings)
     except EmbeddingModelError as exc:
         raise IngestError(str(exc)) from exc
 

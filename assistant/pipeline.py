@@ -2,6 +2,7 @@
 
 Heavy objects (searcher, rules, corpus lookup, chat model) are created on first use and reused;
 the index is built once if it is missing. Bad input raises AssistantError with a clear message.
+With `settings.audit_log` set (opt-in), every answer is appended to that log (assistant.audit).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,10 +23,12 @@ from assistant.evidence import CitationRegistry, Difference, Evidence, LabEviden
 from assistant.followup import ResolvedQuestion, Turn, resolve_followup, turns_from
 from assistant.guard import guard_answer, tool_numbers
 from assistant.labblock import render_lab_block
+from assistant.labquery import findings_terms
 from assistant.references import render_references, renumber
 from assistant.router import (
     INJECTION_NOTICE,
     Injection,
+    asks_only_about_result,
     find_injection,
     guideline_question,
     plan_search,
@@ -46,6 +50,7 @@ from tools.report import LabReport
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from assistant.audit import AuditLog
     from tools.rules import RuleSet
 
 REFUSAL = "The guideline corpus does not cover this question."
@@ -128,6 +133,7 @@ class Assistant:
         self._ruleset = ruleset
         self._lookup = lookup
         self._lock = threading.Lock()
+        self._audit_log: AuditLog | None = None
 
     # --- lazily created collaborators ----------------------------------------------------
 
@@ -184,11 +190,47 @@ class Assistant:
         audience: Audience = "clinician",
     ) -> AnswerResult:
         """Answer one message; `history` is the conversation so far (oldest first)."""
+        result = self._answer(question, history, audience)
+        if self.settings.audit_log is not None:  # opt-in: nothing is logged by default
+            self._audit(question, history, audience, result)
+        return result
+
+    def _audit(
+        self,
+        question: str,
+        history: Sequence[Mapping[str, Any]] | None,
+        audience: Audience,
+        result: AnswerResult,
+    ) -> None:
+        from assistant.audit import AuditError, AuditLog
+
+        try:
+            with self._lock:
+                if self._audit_log is None:
+                    self._audit_log = AuditLog.for_settings(self.settings)
+            if self._audit_log is None:
+                return
+            # The lab tool read the message with rule-change sentences taken out.
+            tool_input = find_injection(self._validated(question, audience)).clean_text
+            log = self._audit_log
+            log.write(log.entry(question, history, audience, result, tool_input))
+        except AuditError as exc:  # an answer meant to be audited is not given unaudited
+            raise AssistantError(str(exc)) from exc
+
+    def _answer(
+        self,
+        question: str,
+        history: Sequence[Mapping[str, Any]] | None,
+        audience: Audience,
+    ) -> AnswerResult:
         text = self._validated(question, audience)
         turns = turns_from(history)
         injection = find_injection(text)
         report, asked = self._route(injection.clean_text)
         resolved = resolve_followup(asked, turns) if asked else None
+        if resolved is not None and report is not None and report.findings:
+            # Retrieval for what to do with THESE results, not for the raw numbers.
+            resolved = replace(resolved, findings=findings_terms(report))
         evidence = self._retrieve(resolved) if resolved else Evidence(passages=[])
         if not evidence.passages and (
             report is None or (resolved is not None and not report.findings)
@@ -266,6 +308,14 @@ class Assistant:
         return None if report.empty else report
 
     def _retrieve(self, resolved: ResolvedQuestion) -> Evidence:
+        from assistant.store import StoreError
+
+        try:
+            return self._search(resolved)
+        except StoreError as exc:  # e.g. the Chroma server went away after start-up
+            raise AssistantError(f"the search index is unavailable: {exc}") from exc
+
+    def _search(self, resolved: ResolvedQuestion) -> Evidence:
         searcher = self.searcher()
         plan = plan_search(resolved)
         main = searcher.search(plan.main)
@@ -362,7 +412,9 @@ class Assistant:
         labs: LabEvidence | None,
         registry: CitationRegistry,
     ) -> str:
-        differences = self._differences(resolved) if evidence.passages else []
+        with_findings = labs is not None and bool(labs.report.findings)
+        # With results, the tool's own conflicts say where sources differ for THIS value.
+        differences = self._differences(resolved) if evidence.passages and not with_findings else []
         return compose_body(
             resolved,
             _with_difference_passages(evidence, differences),
@@ -370,6 +422,9 @@ class Assistant:
             labs=labs,
             differences=differences,
             broad=resolved is not None and not resolved.is_followup and is_broad(resolved.question),
+            direct_answer=not (
+                with_findings and resolved is not None and asks_only_about_result(resolved.question)
+            ),
         )
 
     def _refusal(

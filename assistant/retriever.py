@@ -40,7 +40,12 @@ class ChunkSource(Protocol):
     def all_chunks(self) -> list[StoredChunk]: ...
 
     def query(
-        self, embedding: Sequence[float], n: int, where: dict[str, Any] | None = None
+        self,
+        embedding: Sequence[float],
+        n: int,
+        where: dict[str, Any] | None = None,
+        *,
+        include_content: bool = True,
     ) -> list[DenseHit]: ...
 
     def index_version(self) -> str: ...
@@ -162,9 +167,9 @@ class HybridSearcher:
 
     def _embedder(self) -> Callable[[str], list[float]]:
         if self._embed_query is None:
-            from assistant.embeddings import QueryEmbedder, get_embeddings
+            from assistant.embeddings import QueryEmbedder, embeddings_for
 
-            self._embed_query = QueryEmbedder(get_embeddings(self._settings.embedding_model_path))
+            self._embed_query = QueryEmbedder(embeddings_for(self._settings))
         return self._embed_query
 
     def _corpus(self) -> _Loaded:
@@ -186,7 +191,10 @@ class HybridSearcher:
             return []
         where = metadata_filter(approved_only, source_types)
         vector = self._embedder()(corpus.bm25.dense_query(query))
-        hits = self._source().query(vector, min(n, len(corpus.passages)), where)
+        # Text and metadata come from the in-memory passages: Chroma returns ids and distances.
+        hits = self._source().query(
+            vector, min(n, len(corpus.passages)), where, include_content=False
+        )
         results = []
         for hit in hits:
             index = corpus.position.get(hit.chunk_id)
@@ -290,6 +298,7 @@ def get_searcher(settings: Settings) -> HybridSearcher:
             settings.chroma_url or str(settings.data_dir.resolve()),
             settings.collection,
             str(settings.embedding_model_path),
+            settings.embedding_backend,
             settings.retrieval.model_dump_json(),
         )
     )

@@ -58,6 +58,14 @@ _LAB_WORDS = word_set(
     got get had has have"""
 )
 
+# Words that only ask what a result means; the lab tool's interpretation answers them.
+_ABOUT_THE_RESULT = word_set(
+    """deficient deficiency deficiencies low lower high higher raised elevated normal abnormal
+    ok okay fine bad good worry worried worrying concern concerning significant serious
+    indeterminate borderline anaemic anemic anaemia anemia iron mean means meaning interpret
+    interpretation range enough too right correct classify classified category"""
+)
+
 
 @dataclass(frozen=True)
 class Injection:
@@ -97,6 +105,18 @@ def guideline_question(text: str, *, has_labs: bool) -> str | None:
     if len(asking) >= 2 or ("?" in text and asking):
         return residual
     return None
+
+
+def asks_only_about_result(question: str) -> bool:
+    """Does a question beside lab values only ask what they mean ("Is B12 300 ng/L deficient?")?
+
+    Then the lab tool's interpretation is the whole direct answer; a question with words beyond
+    the result ("B12 240 ng/L: oral or IM?") also gets a direct answer from the corpus.
+    """
+    return all(
+        word in _LAB_WORDS or word in _ABOUT_THE_RESULT
+        for word in content_words(strip_values(question))
+    )
 
 
 @dataclass(frozen=True)

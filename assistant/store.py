@@ -132,7 +132,12 @@ class ChunkStore:
         chunks: list[StoredChunk] = []
         offset = 0
         while True:
-            page = self._collection.get(include=include, limit=_GET_PAGE, offset=offset)
+            try:
+                page = self._collection.get(include=include, limit=_GET_PAGE, offset=offset)
+            except Exception as exc:  # as in query(): the store is not usable
+                raise StoreError(
+                    f"cannot read the Chroma collection at {self.location}: {exc}"
+                ) from exc
             ids = page["ids"]
             documents = page.get("documents") or [""] * len(ids)
             metadatas = page.get("metadatas") or [{}] * len(ids)
@@ -167,19 +172,32 @@ class ChunkStore:
             self._collection.delete(ids=list(ids[start : start + _GET_PAGE]))
 
     def query(
-        self, embedding: Sequence[float], n: int, where: Mapping[str, Any] | None = None
+        self,
+        embedding: Sequence[float],
+        n: int,
+        where: Mapping[str, Any] | None = None,
+        *,
+        include_content: bool = True,
     ) -> list[DenseHit]:
+        """The n nearest chunks; without content (text "", metadata {}) when the caller
+        already holds every chunk in memory: fetching it is most of a query's time."""
         if n <= 0:
             return []
-        result = self._collection.query(
-            query_embeddings=[list(embedding)],
-            n_results=n,
-            where=dict(where) if where else None,
-            include=["documents", "metadatas", "distances"],
-        )
+        include = ["documents", "metadatas", "distances"] if include_content else ["distances"]
+        try:
+            result = self._collection.query(
+                query_embeddings=[list(embedding)],
+                n_results=n,
+                where=dict(where) if where else None,
+                include=include,
+            )
+        except Exception as exc:  # e.g. the server went away: a clear error, not httpx's
+            raise StoreError(
+                f"cannot search the Chroma collection at {self.location}: {exc}"
+            ) from exc
         ids = result["ids"][0]
-        documents = (result.get("documents") or [[]])[0]
-        metadatas = (result.get("metadatas") or [[]])[0]
+        documents = (result.get("documents") or [[""] * len(ids)])[0]
+        metadatas = (result.get("metadatas") or [[{}] * len(ids)])[0]
         distances = (result.get("distances") or [[]])[0]
         return [
             DenseHit(i, d or "", dict(m or {}), 1.0 - float(dist))

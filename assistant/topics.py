@@ -118,7 +118,7 @@ TOPICS: tuple[Topic, ...] = (
         "Confirmatory testing",
         _rx(
             r"methylmalonic(?: acid)?|mma|holo-?tc|holotranscobalamin|active b12|homocysteine"
-            r"|confirm\w*|confirmatory|second[- ]line|further test\w*|additional test\w*"
+            r"|confirm(?!ed\b)\w*|second[- ]line|further test\w*|additional test\w*"
             r"|two-step|functional"
         ),
         "confirmatory testing methylmalonic acid MMA indeterminate result",
@@ -163,6 +163,28 @@ _BROAD = _rx(
     r"|what should i know|how (?:do|should) (?:i|we|you) (?:handle|approach|manage)"
 )
 
+# Which lab test a text is about (keys of the rules file). "Active B12" is holoTC, not total B12:
+# in this corpus's vocabulary a bare "B12" is the total serum level.
+ANALYTE_PATTERNS: dict[str, re.Pattern[str]] = {
+    key: re.compile(pattern, re.IGNORECASE)
+    for key, pattern in {
+        "b12": r"(?<!active )\b(?:vitamin\s*)?b-?12\b|(?<!holotrans)cobalamin|\bcbl\b",
+        "holotc": r"holo-?tc|holotranscobalamin|active b-?12",
+        "mma": r"methylmalonic|\bmma\b",
+        "folate": r"folate|folic",
+        "ferritin": r"ferritin",
+        "hb": r"haemoglobin|hemoglobin|\bhb\b|\bhgb\b",
+        "mcv": r"\bmcv\b|macrocyt",
+        "epo": r"erythropoietin|\bepo\b",
+    }.items()
+}
+
+
+def analytes_in(text: str) -> frozenset[str]:
+    """The lab tests a text names, as rules-file keys."""
+    return frozenset(key for key, rx in ANALYTE_PATTERNS.items() if rx.search(text))
+
+
 # Terms that name the guideline's subject: a message without any is likely a follow-up.
 DOMAIN = _rx(
     r"b12|vitamin|cobalamin|cyanocobalamin|hydroxocobalamin|anaemi\w*|anemi\w*|folate|folic"
@@ -192,6 +214,8 @@ EXPANSIONS: dict[str, str] = {
     "confirm": "confirm confirmatory methylmalonic MMA",
 }
 
+
+_FOLLOWUP_ONLY = frozenset({"much"})
 
 # On a tie the more specific topic wins: "consider MMA when indeterminate" is confirmatory testing.
 _TIE_PRIORITY = ("confirmatory", "monitoring", "special", "treatment", "thresholds")
@@ -223,7 +247,15 @@ def names_domain(text: str) -> bool:
     return bool(DOMAIN.search(text))
 
 
-def expand(text: str) -> str:
-    """The text plus the corpus's words for the everyday aspects it names."""
-    extra = [EXPANSIONS[w] for w in content_words(text) if w in EXPANSIONS]
+def expand(text: str, *, followup: bool = True) -> str:
+    """The text plus the corpus's words for the everyday aspects it names.
+
+    Some words only name an aspect in a short follow-up: "and how much?" asks for a dose, "how
+    much does B12 vary?" does not.
+    """
+    extra = [
+        EXPANSIONS[w]
+        for w in content_words(text)
+        if w in EXPANSIONS and (followup or w not in _FOLLOWUP_ONLY)
+    ]
     return " ".join([text, *extra]) if extra else text

@@ -8,6 +8,7 @@ what `assistant serve` runs. Turning answers into chat messages lives in ui_mess
 from __future__ import annotations
 
 import html
+import ipaddress
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -103,6 +104,27 @@ def auth_from_settings(serve: ServeSettings) -> list[tuple[str, str]] | None:
             "(set both, or neither for no login)"
         )
     return [(serve.username, password)]
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name other than localhost: reachable from elsewhere
+        return False
+
+
+def access_from_settings(serve: ServeSettings) -> list[tuple[str, str]] | None:
+    """The login to require; serving beyond this machine without one is refused."""
+    auth = auth_from_settings(serve)
+    if auth is None and not _is_loopback(serve.host):
+        raise ServeError(
+            f"serving on {serve.host} makes the app reachable from other machines: set "
+            "ASSISTANT_SERVE__USERNAME and ASSISTANT_SERVE__PASSWORD to require a login, "
+            "or serve on 127.0.0.1"
+        )
+    return auth
 
 
 def _audience(value: str) -> Audience:
@@ -254,9 +276,7 @@ def launch(app: gr.Blocks, settings: Settings, *, block: bool = True) -> str:
     (tests, the screenshot script), and the caller closes it with `app.close()`.
     """
     serve = settings.serve
-    auth = auth_from_settings(serve)
-    if auth is None and serve.host not in ("127.0.0.1", "localhost", "::1"):
-        logger.warning("serving on %s without a login; set ASSISTANT_SERVE__USERNAME", serve.host)
+    auth = access_from_settings(serve)
     app.queue(max_size=serve.max_queue, default_concurrency_limit=serve.concurrency_limit)
     _, url, _ = app.launch(
         server_name=serve.host,
@@ -284,15 +304,16 @@ def launch(app: gr.Blocks, settings: Settings, *, block: bool = True) -> str:
 
 def serve(settings: Settings) -> None:
     """`assistant serve`: build the index if needed, load the pipeline, serve until Ctrl-C."""
-    auth_from_settings(settings.serve)  # a half-configured login fails before any loading
+    access_from_settings(settings.serve)  # a missing login fails before any loading
     from assistant.pipeline import Assistant, AssistantError
 
     pipeline = Assistant(settings)
     try:
-        # Now rather than on the first question: builds a missing index, loads the model
-        # and the rules, so a broken setup stops here with its message.
-        pipeline.searcher()
+        # Now rather than on the first question: loads the rules (first: a broken rules file
+        # must stop start-up before minutes of indexing), builds a missing index and loads the
+        # model, so a broken setup stops here with its message.
         pipeline.ruleset()
+        pipeline.searcher()
     except AssistantError as exc:
         raise ServeError(str(exc)) from exc
     try:

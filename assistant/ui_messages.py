@@ -43,21 +43,33 @@ class ChatMessage(TypedDict):
     metadata: NotRequired[MessageMetadata]
 
 
+# Markdown image syntax would make the browser fetch the image, possibly from another
+# machine; a backslash before the bracket shows the characters instead (and leaves no "![",
+# so escaping twice changes nothing).
+_IMAGE = "!["
+_IMAGE_SHOWN = "!\\["
+
+
 def escape_html(text: str) -> str:
     """Show corpus and answer text literally: "<180 ng/L" must never become markup.
 
     Gradio's Chatbot also sanitizes HTML; escaping here means nothing from the corpus is
-    ever interpreted as a tag in the first place, whatever the sanitizer keeps.
+    ever interpreted as a tag in the first place, whatever the sanitizer keeps. Markdown
+    images are shown as text too: the sanitizer keeps them, and they load from any URL.
     """
-    return html.escape(text, quote=False)
+    return html.escape(text, quote=False).replace(_IMAGE, _IMAGE_SHOWN)
 
 
 def escape_tags(text: str) -> str:
-    """Neutralize tags in text the user typed; idempotent, so re-rendering is safe.
-
-    Only "<" is replaced: "&lt;" contains no "<", so a message escaped twice is unchanged.
+    """Neutralize tags (and Markdown images) in text the user typed; idempotent, so
+    re-rendering is safe: "&lt;" contains no "<", so a message escaped twice is unchanged.
     """
-    return text.replace("<", "&lt;")
+    return text.replace("<", "&lt;").replace(_IMAGE, _IMAGE_SHOWN)
+
+
+def shown_to_text(text: str) -> str:
+    """The text as written, from the text as escaped for display."""
+    return html.unescape(text).replace(_IMAGE_SHOWN, _IMAGE)
 
 
 def escape_user_messages(history: Sequence[object]) -> list[object]:
@@ -96,7 +108,9 @@ def source_message(citation: Citation, parent_id: str) -> ChatMessage:
             f"“{escape_html(citation.section)}” · {status}{reviewed}"
         ),
         "metadata": {
-            "title": f"[{citation.n}] {citation.title} — {citation.section}",
+            # Titles render as Markdown too: a corpus title or heading must not become a tag.
+            "title": f"[{citation.n}] {escape_tags(citation.title)} — "
+            f"{escape_tags(citation.section)}",
             "log": status,
             "status": "done",
             "parent_id": parent_id,
@@ -229,7 +243,7 @@ def history_for_assistant(history: Sequence[Mapping[str, object]]) -> list[dict[
         if role not in ("user", "assistant") or _is_source(message):
             continue
         # The pipeline reads the text as written, not as escaped for display.
-        text = html.unescape(message_text(message.get("content"))).strip()
+        text = shown_to_text(message_text(message.get("content"))).strip()
         if text:
             turns.append({"role": str(role), "content": text})
     return turns
@@ -239,5 +253,5 @@ def question_before(history: Sequence[Mapping[str, object]], index: int) -> str:
     """The user message an answer at `index` replies to, as the user typed it."""
     for message in reversed(history[: max(index, 0)]):
         if message.get("role") == "user":
-            return html.unescape(message_text(message.get("content")))
+            return shown_to_text(message_text(message.get("content")))
     return ""

@@ -14,22 +14,25 @@ from tools.rules import RuleSet
 from tools.rules_model import ConclusionRule
 
 
-def _fires(conclusion: ConclusionRule, findings: list[Finding]) -> bool:
+def _fires(conclusion: ConclusionRule, present: dict[str, set[str]]) -> bool:
     """Every `when` analyte present in a listed category; no `unless_present` analyte given."""
-    present = {finding.analyte for finding in findings}
     if any(analyte in present for analyte in conclusion.unless_present):
         return False
     return all(
-        any(f.analyte == analyte and f.category in categories for f in findings)
+        not present.get(analyte, set()).isdisjoint(categories)
         for analyte, categories in conclusion.when.items()
     )
 
 
 def conclusions_for(findings: list[Finding], ruleset: RuleSet) -> list[Conclusion]:
+    # The categories found per analyte, built once: every conclusion rule is checked against it.
+    present: dict[str, set[str]] = {}
+    for finding in findings:
+        present.setdefault(finding.analyte, set()).add(finding.category)
     return [
         Conclusion(code=rule.id, summary=rule.summary, sources=[ruleset.source_ref(rule.source)])
         for rule in ruleset.conclusions
-        if _fires(rule, findings)
+        if _fires(rule, present)
     ]
 
 

@@ -146,7 +146,7 @@ def test_lab_values_go_to_the_lab_tool_and_are_cited_to_the_rule_source(
     assert LAB_HEADING in result.answer
     assert "177.07 pmol/L" in result.answer
     assert [c.section for c in result.citations] == ["Total B12 thresholds"]
-    assert "**Next step:** Consider a methylmalonic acid test [1]." in result.answer
+    assert "**Conclusion:** Consider a methylmalonic acid test [1]." in result.answer
     assert untraced_numbers(result) == []
 
 

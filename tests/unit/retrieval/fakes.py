@@ -75,7 +75,12 @@ class FakeStore:
         return self.version
 
     def query(
-        self, embedding: Sequence[float], n: int, where: dict[str, Any] | None = None
+        self,
+        embedding: Sequence[float],
+        n: int,
+        where: dict[str, Any] | None = None,
+        *,
+        include_content: bool = True,
     ) -> list[DenseHit]:
         self.wheres.append(where)
         scored = []
