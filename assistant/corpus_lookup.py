@@ -36,6 +36,10 @@ class CorpusLookup:
         """Every chunk of one section, in document order (usually exactly one)."""
         return list(self._index().get((doc_id, section), []))
 
+    def all_passages(self) -> list[Passage]:
+        """Every chunk of the corpus, by document and section."""
+        return [p for key in sorted(self._index()) for p in self._index()[key]]
+
     def passage(
         self, doc_id: str, section: str, *, mentioning: Iterable[str] = ()
     ) -> Passage | None:

@@ -7,11 +7,13 @@ too, so both modes search for the same thing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from assistant.topics import content_words, expand, names_domain, strip_values
+from assistant.topics import analytes_in, content_words, expand, names_domain, strip_values
+from tools.report import LabReport
+from tools.units import normalize_unit
 
 Role = Literal["user", "assistant"]
 
@@ -22,6 +24,8 @@ _CONNECTOR = re.compile(
 )
 _PRONOUN = re.compile(r"\b(?:it|that|this|those|these|they|them|then)\b", re.IGNORECASE)
 _MAX_FOLLOWUP_WORDS = 10
+# The unit of a bare lab value the tool could not attribute: "175 ng/L", "<150 pmol/L".
+_BARE_VALUE_UNIT = re.compile(r"^\s*[<>≤≥]?\s*\d+(?:[.,]\d+)?\s*(?P<unit>\S.*?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -120,3 +124,49 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> ResolvedQuestion
 def _topic_words(message: str) -> str:
     """Content words of an earlier message; lab values are this turn's data, not the topic."""
     return " ".join(dict.fromkeys(content_words(strip_values(message))))
+
+
+@dataclass(frozen=True)
+class BareValues:
+    """Lab values without a test name, read against the tests the conversation is about."""
+
+    text: str  # the message with the one candidate test named before each resolvable value
+    ambiguous: dict[str, tuple[str, ...]]  # value as written -> the tests it could be
+
+
+def name_bare_values(
+    text: str,
+    report: LabReport,
+    history: Sequence[Turn],
+    units: Mapping[str, Collection[str]],
+) -> BareValues | None:
+    """Name the test of a bare value ("Her result was 175 ng/L.") from the conversation.
+
+    The test is the one the latest user turn naming any test is about, provided its units (the
+    rules file's, `units`: test key -> canonical units) accept the value's unit. Two candidate
+    tests leave the value unresolved and listed as ambiguous. None when nothing applies.
+    """
+    bare = [error.input for error in report.errors if error.code == "NO_ANALYTE"]
+    named = _latest_named_tests(history)
+    if not bare or not named:
+        return None
+    resolved, ambiguous = text, {}
+    for value in dict.fromkeys(bare):
+        match = _BARE_VALUE_UNIT.match(value)
+        unit = normalize_unit(match.group("unit")) if match else None
+        candidates = tuple(key for key in sorted(named) if unit in units.get(key, ()))
+        if len(candidates) == 1 and value in resolved:
+            resolved = resolved.replace(value, f"{candidates[0]} {value}", 1)
+        elif len(candidates) > 1:
+            ambiguous[value] = candidates
+    if resolved == text and not ambiguous:
+        return None
+    return BareValues(text=resolved, ambiguous=ambiguous)
+
+
+def _latest_named_tests(history: Sequence[Turn]) -> frozenset[str]:
+    """The tests (rules-file keys) named by the latest user turn that names any."""
+    for turn in reversed(history):
+        if turn.role == "user" and (named := analytes_in(turn.content)):
+            return named
+    return frozenset()

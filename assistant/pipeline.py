@@ -7,21 +7,29 @@ With `settings.audit_log` set (opt-in), every answer is appended to that log (as
 
 from __future__ import annotations
 
-import json
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from assistant.audience import adapt_body, disclaimer
 from assistant.composer import compose_body
 from assistant.config import Settings, get_settings
 from assistant.corpus_lookup import CorpusLookup
 from assistant.differences import analytes_named, source_differences
+from assistant.errors import AssistantError
 from assistant.evidence import CitationRegistry, Difference, Evidence, LabEvidence
-from assistant.followup import ResolvedQuestion, Turn, resolve_followup, turns_from
+from assistant.evidence_search import Searcher, search_evidence, with_difference_passages
+from assistant.followup import (
+    ResolvedQuestion,
+    Turn,
+    name_bare_values,
+    resolve_followup,
+    turns_from,
+)
 from assistant.guard import guard_answer, tool_numbers
+from assistant.inputs import load_history, validated_question
 from assistant.labblock import render_lab_block
 from assistant.labquery import findings_terms
 from assistant.references import render_references, renumber
@@ -31,20 +39,10 @@ from assistant.router import (
     asks_only_about_result,
     find_injection,
     guideline_question,
-    plan_search,
 )
 from assistant.schema import AnswerResult, Audience, Passage
-from assistant.topics import (
-    TOPICS,
-    content_stems,
-    content_words,
-    expand,
-    is_broad,
-    names_domain,
-    stem,
-    topics_of,
-    word_set,
-)
+from assistant.scope import CorpusVocabulary
+from assistant.topics import is_broad, topics_of
 from tools.report import LabReport
 
 if TYPE_CHECKING:
@@ -61,55 +59,12 @@ PARTLY_COVERED = (
 LLM_UNAVAILABLE = (
     "*The language model did not answer, so this answer was composed directly from the corpus.*"
 )
-_TOPIC_QUERY_K = 3
-# Words that say what kind of answer is wanted, not what it is about.
-_NOT_SUBJECT = word_set("about best cause caus common happen mean normal patient people person use")
-_HISTORY_ROLES = ("user", "assistant", "system")
+__all__ = ["Assistant", "AssistantError", "Searcher", "load_history"]
 
-
-class AssistantError(Exception):
-    """Input the assistant cannot accept; the message says what to change."""
-
-
-class Searcher(Protocol):
-    def search(
-        self,
-        query: str,
-        k: int | None = None,
-        *,
-        approved_only: bool | None = None,
-        source_types: frozenset[str] | None = None,
-    ) -> list[Passage]: ...
-
-
-def load_history(path: Path) -> list[dict[str, str]]:
-    """Read a conversation file: a JSON list of {"role", "content"} messages."""
-    try:
-        raw = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise AssistantError(f"cannot read history file {path}: {reason}") from exc
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise AssistantError(
-            f"history file {path} is not valid JSON (line {exc.lineno}, column {exc.colno})"
-        ) from exc
-    if not isinstance(data, list):
-        raise AssistantError(f'history file {path} must be a JSON list of {{"role", "content"}}')
-    messages: list[dict[str, str]] = []
-    for index, item in enumerate(data, start=1):
-        if not isinstance(item, dict):
-            raise AssistantError(f"history file {path}: message {index} is not an object")
-        role, content = item.get("role"), item.get("content")
-        if role not in _HISTORY_ROLES:
-            raise AssistantError(
-                f"history file {path}: message {index} has role {role!r}; use 'user' or 'assistant'"
-            )
-        if not isinstance(content, str):
-            raise AssistantError(f"history file {path}: message {index} needs a text 'content'")
-        messages.append({"role": role, "content": content})
-    return messages
+# A figure under discussion ("where does the 150 pmol/L cut-off come from?"), not a result.
+_CUTOFF_TALK = re.compile(
+    r"\b(?:cut-?offs?|thresholds?|limits?|come from|based on)\b", re.IGNORECASE
+)
 
 
 class Assistant:
@@ -134,6 +89,7 @@ class Assistant:
         self._lookup = lookup
         self._lock = threading.Lock()
         self._audit_log: AuditLog | None = None
+        self._vocabulary: CorpusVocabulary | None = None
 
     # --- lazily created collaborators ----------------------------------------------------
 
@@ -168,6 +124,15 @@ class Assistant:
             if self._lookup is None:
                 self._lookup = CorpusLookup(self.settings.corpus_dir)
             return self._lookup
+
+    def vocabulary(self) -> CorpusVocabulary:
+        """The corpus's words, for the in-scope decision (assistant.scope)."""
+        lookup = self.lookup()
+        with self._lock:
+            if self._vocabulary is None:
+                passages = lookup.all_passages()
+                self._vocabulary = CorpusVocabulary(f"{p.section} {p.text}" for p in passages)
+            return self._vocabulary
 
     def chat_model(self) -> BaseChatModel | None:
         with self._lock:
@@ -226,7 +191,7 @@ class Assistant:
         text = self._validated(question, audience)
         turns = turns_from(history)
         injection = find_injection(text)
-        report, asked = self._route(injection.clean_text)
+        report, asked = self._route(injection.clean_text, turns)
         resolved = resolve_followup(asked, turns) if asked else None
         if resolved is not None and report is not None and report.findings:
             # Retrieval for what to do with THESE results, not for the raw numbers.
@@ -273,27 +238,41 @@ class Assistant:
             yield "\n\n".join(blocks[:end])
 
     def _validated(self, question: str, audience: str) -> str:
-        if not isinstance(question, str) or not question.strip():
-            raise AssistantError("the question is empty")
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            raise AssistantError(
-                f"the question is {len(question)} characters long; the limit is {limit}"
-            )
-        if audience not in ("clinician", "patient"):
-            raise AssistantError("audience must be 'clinician' or 'patient'")
-        # Control characters carry no meaning in a question and confuse the parsers.
-        return "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question).strip()
+        return validated_question(question, audience, limit=self.settings.max_question_chars)
 
-    def _route(self, text: str) -> tuple[LabReport | None, str | None]:
+    def _route(self, text: str, turns: list[Turn]) -> tuple[LabReport | None, str | None]:
         """The lab tool's report (None without lab values) and the question for retrieval."""
         report = self._interpret(text)
+        if report is not None and turns and not _CUTOFF_TALK.search(text):
+            report = self._with_tests_named(text, report, turns)
         asked = guideline_question(text, has_labs=report is not None)
         if report is not None and asked is not None and _figures_only(report):
             # "Where does the 150 pmol/L cut-off come from?": a figure under discussion, not a
             # patient's result; the whole message, figure included, is the question.
             return None, guideline_question(text, has_labs=False)
         return report, asked
+
+    def _with_tests_named(self, text: str, report: LabReport, turns: list[Turn]) -> LabReport:
+        """Read bare values ("Her result was 175 ng/L.") as the test the conversation is about.
+
+        The lab tool stays pure: it reads the message with the test's name written in.
+        """
+        analytes = self.ruleset().analytes
+        units = {key: frozenset(analyte.units) for key, analyte in analytes.items()}
+        bare = name_bare_values(text, report, turns, units)
+        if bare is None:
+            return report
+        if bare.text != text:
+            report = self._interpret(bare.text) or report
+        if not bare.ambiguous:
+            return report
+        errors = [
+            error.model_copy(update={"message": _which_test(error.input, names)})
+            if (names := [analytes[key].name for key in bare.ambiguous.get(error.input, ())])
+            else error
+            for error in report.errors
+        ]
+        return report.model_copy(update={"errors": errors})
 
     def _interpret(self, text: str) -> LabReport | None:
         """The lab tool's report on the message, or None when it holds no lab values."""
@@ -316,23 +295,7 @@ class Assistant:
             raise AssistantError(f"the search index is unavailable: {exc}") from exc
 
     def _search(self, resolved: ResolvedQuestion) -> Evidence:
-        searcher = self.searcher()
-        plan = plan_search(resolved)
-        main = searcher.search(plan.main)
-        if not main or not _focus_covered(resolved, main):
-            return Evidence(passages=[])
-        passages = list(main)
-        seen = {p.chunk_id for p in passages}
-        hints: dict[str, str] = {}
-        for topic, query in plan.topic_queries:
-            for passage in searcher.search(query, k=_TOPIC_QUERY_K):
-                if passage.chunk_id not in seen:
-                    seen.add(passage.chunk_id)
-                    passages.append(passage)
-                    hints[passage.chunk_id] = topic
-        return Evidence(
-            passages=passages, topic_hints=hints, main_ids=frozenset(p.chunk_id for p in main)
-        )
+        return search_evidence(self.searcher(), resolved, self.vocabulary())
 
     def _lab_sources(self, report: LabReport) -> dict[tuple[str, str], Passage]:
         refs = [
@@ -417,7 +380,7 @@ class Assistant:
         differences = self._differences(resolved) if evidence.passages and not with_findings else []
         return compose_body(
             resolved,
-            _with_difference_passages(evidence, differences),
+            with_difference_passages(evidence, differences),
             registry,
             labs=labs,
             differences=differences,
@@ -450,48 +413,15 @@ class Assistant:
         )
 
 
+def _which_test(value: str, names: list[str]) -> str:
+    tests = " or ".join(names)
+    example = f"{names[0]} {value}"
+    return f"'{value}' could be {tests}, the tests discussed; say which, e.g. '{example}'."
+
+
 def _figures_only(report: LabReport) -> bool:
     """Numbers with lab units but no test named: figures being discussed, not results."""
     return not report.findings and all(error.code == "NO_ANALYTE" for error in report.errors)
-
-
-def _focus_covered(resolved: ResolvedQuestion, passages: Sequence[Passage]) -> bool:
-    """A question that names nothing in the domain must be about something the passages mention.
-
-    Retrieval always finds the nearest passages; for "dose of amoxicillin for otitis media" they
-    are about B12 doses. So when a message names no analyte or condition of the corpus (and for
-    every follow-up, whose carried-over topic makes almost anything retrieve B12 passages), at
-    least one of its subject words (not a stop word, not a generic word such as "dose" or
-    "treat") must occur in the retrieved passages.
-    """
-    if not resolved.is_followup and names_domain(resolved.question):
-        return True
-    subject = [
-        word
-        for word in content_words(resolved.question)
-        if not any(topic.pattern.fullmatch(word) for topic in TOPICS)
-        and stem(word) not in _NOT_SUBJECT
-    ]
-    if not subject:
-        return True
-    wanted = content_stems(expand(" ".join(subject)))  # "how long" is found as "lifelong"
-    found = set().union(*(content_stems(f"{p.section} {p.text}") for p in passages))
-    return bool(wanted & found)
-
-
-def _with_difference_passages(evidence: Evidence, differences: list[Difference]) -> Evidence:
-    """The sources that disagree on a cut-off are evidence on thresholds too."""
-    extra = [
-        passage
-        for difference in differences
-        for _, passage in difference.statements
-        if passage.chunk_id not in {p.chunk_id for p in evidence.passages}
-    ]
-    if not extra:
-        return evidence
-    unique = list({p.chunk_id: p for p in extra}.values())
-    hints = {**evidence.topic_hints, **{p.chunk_id: "thresholds" for p in unique}}
-    return Evidence([*evidence.passages, *unique], hints, evidence.main_ids)
 
 
 def _lab_output(report: LabReport) -> str:

@@ -34,6 +34,18 @@ OUT_OF_SCOPE = [
     "What is the capital of France?",
     "How do I treat a broken leg?",
     "What is the dose of amoxicillin for otitis media?",
+    # Ordinary words ("dose", "range", "vitamin", "lower") overlap the corpus; the subject does not.
+    "dose of ibuprofen for back pain",
+    "what LDL target after a heart attack?",
+    "normal range for potassium?",
+    "how much vitamin C per day?",
+]
+# Lay wording that names no test or condition of the corpus, yet is about it.
+LAY_IN_SCOPE = [
+    "laughing gas user with numb feet, which test?",
+    "I feel tired all the time and have pins and needles, could it be my vitamin levels?",
+    "how long will I need injections?",
+    "normal range for methymalonic acid?",
 ]
 
 
@@ -139,6 +151,29 @@ def test_out_of_scope_questions_are_refused_with_nothing_cited(
     assert REFUSAL in result.answer
     assert result.citations == []
     assert number_tokens(result.answer) == []
+
+
+@pytest.mark.parametrize("question", LAY_IN_SCOPE)
+def test_lay_questions_about_the_corpus_subject_are_answered(
+    assistant: Assistant, question: str
+) -> None:
+    result = assistant.ask(question)
+    assert not result.refused
+    assert result.citations
+    assert_well_formed(result)
+
+
+def test_a_bare_lab_value_after_a_b12_question_is_read_as_b12(assistant: Assistant) -> None:
+    history = [
+        {"role": "user", "content": "What does an indeterminate B12 mean?"},
+        {"role": "assistant", "content": "It neither confirms nor excludes deficiency [1]."},
+    ]
+    result = assistant.ask("Her result was 175 ng/L.", history=history)
+    assert result.labs is not None
+    # NICE NG239 "Total B12 thresholds": deficiency is confirmed below 180 ng/L.
+    rows = [(f.analyte, f.value, f.unit, f.category) for f in result.labs.findings]
+    assert rows == [("b12", 175, "ng/L", "deficient")]
+    assert_well_formed(result)
 
 
 def test_follow_up_for_how_long_is_resolved_from_the_history(assistant: Assistant) -> None:

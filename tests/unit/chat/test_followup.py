@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from assistant.followup import Turn, looks_like_followup, resolve_followup, turns_from
+from assistant.followup import (
+    Turn,
+    looks_like_followup,
+    name_bare_values,
+    resolve_followup,
+    turns_from,
+)
+from tools.report import LabError, LabReport
 
 HISTORY = [
     Turn("user", "How should vitamin B12 deficiency be treated?"),
@@ -71,3 +78,49 @@ def test_turns_from_reads_cli_and_gradio_shapes_and_skips_source_cards() -> None
     ]
     assert turns_from(messages) == [Turn("user", "B12 question"), Turn("assistant", "An answer")]
     assert turns_from(None) == []
+
+
+def no_analyte(value: str) -> LabReport:
+    message = f"'{value}' has a lab unit but no test name before it"
+    return LabReport(errors=[LabError(input=value, code="NO_ANALYTE", message=message)])
+
+
+UNITS = {"b12": frozenset({"ng/L", "pg/mL", "pmol/L"}), "holotc": frozenset({"pmol/L"})}
+
+
+def test_a_bare_value_is_named_after_the_one_test_the_conversation_is_about() -> None:
+    history = [Turn("user", "What does an indeterminate B12 mean?"), Turn("assistant", "...")]
+    bare = name_bare_values("Her result was 175 ng/L.", no_analyte("175 ng/L"), history, UNITS)
+    assert bare is not None
+    assert bare.text == "Her result was b12 175 ng/L."
+    assert bare.ambiguous == {}
+
+
+def test_a_bare_value_two_discussed_tests_accept_is_left_ambiguous() -> None:
+    history = [Turn("user", "Her total B12 and active B12 were both checked.")]
+    bare = name_bare_values("It was 30 pmol/L.", no_analyte("30 pmol/L"), history, UNITS)
+    assert bare is not None
+    assert bare.text == "It was 30 pmol/L."
+    assert bare.ambiguous == {"30 pmol/L": ("b12", "holotc")}
+
+
+def test_a_unit_the_discussed_test_does_not_use_is_not_attributed_to_it() -> None:
+    history = [Turn("user", "What does a low active B12 mean?")]
+    assert name_bare_values("It was 175 ng/L.", no_analyte("175 ng/L"), history, UNITS) is None
+
+
+def test_the_latest_user_turn_naming_a_test_decides() -> None:
+    history = [
+        Turn("user", "What does a low active B12 mean?"),
+        Turn("assistant", "Total B12 and methylmalonic acid are discussed here."),
+        Turn("user", "And what about total B12 then?"),
+    ]
+    bare = name_bare_values("She had 200 pmol/L.", no_analyte("200 pmol/L"), history, UNITS)
+    assert bare is not None
+    assert bare.text == "She had b12 200 pmol/L."
+
+
+def test_without_a_test_in_the_conversation_a_bare_value_stays_unresolved() -> None:
+    history = [Turn("user", "How is the deficiency treated?")]
+    assert name_bare_values("It was 175 ng/L.", no_analyte("175 ng/L"), history, UNITS) is None
+    assert name_bare_values("It was 175 ng/L.", LabReport(), HISTORY, UNITS) is None

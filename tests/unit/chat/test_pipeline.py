@@ -392,3 +392,40 @@ def _real_rules_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant
         config = Settings(corpus_dir=corpus, rules_path=corpus / "rules.yaml")
         _ASSISTANTS["real"] = Assistant(config, searcher=FakeSearcher(passages), lookup=lookup)
     return _ASSISTANTS["real"]
+
+
+def test_a_bare_lab_value_in_a_follow_up_is_read_as_the_test_discussed(
+    settings: Settings, searcher: FakeSearcher, lookup: CorpusLookup
+) -> None:
+    assistant = Assistant(settings, searcher=searcher, lookup=lookup)  # the real lab tool
+    history = [
+        {"role": "user", "content": "What does an indeterminate B12 mean?"},
+        {"role": "assistant", "content": "It neither confirms nor excludes deficiency [1]."},
+    ]
+    result = assistant.ask("Her result was 175 ng/L.", history=history)
+    assert result.labs is not None
+    # The test corpus: "Deficiency is confirmed below 180 ng/L".
+    rows = [(f.analyte, f.value, f.unit, f.category) for f in result.labs.findings]
+    assert rows == [("b12", 175, "ng/L", "deficient")]
+    assert result.labs.errors == []
+
+
+def test_a_figure_under_discussion_in_a_follow_up_is_not_read_as_a_result(
+    settings: Settings, searcher: FakeSearcher, lookup: CorpusLookup
+) -> None:
+    assistant = Assistant(settings, searcher=searcher, lookup=lookup)
+    history = [{"role": "user", "content": "What B12 level confirms deficiency?"}]
+    result = assistant.ask("Where does the 150 pmol/L cut-off come from?", history=history)
+    assert result.labs is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the normal range for potassium?", "How much vitamin C per day in adults?"],
+)
+def test_a_question_on_another_subject_sharing_ordinary_words_is_refused(
+    assistant: Assistant, question: str
+) -> None:
+    result = assistant.ask(question)
+    assert result.refused
+    assert result.citations == []
