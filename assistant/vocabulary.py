@@ -10,6 +10,7 @@ The tables hold general clinical shorthand, not answers: adding a word never add
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 
@@ -139,7 +140,9 @@ def stem(token: str) -> str:
     return token[:-1] if token.endswith("e") and len(token) > 4 else token
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise(token: str) -> str:
+    # Cached: a corpus repeats a few thousand words millions of times (BM25 index build).
     return stem(SPELLING.get(token, token))
 
 

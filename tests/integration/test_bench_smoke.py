@@ -34,6 +34,8 @@ def test_bench_writes_json_and_markdown_reports(tmp_path: Path) -> None:
         assert scale["langchain_similarity_search"]["n"] == 4
         assert scale["ratio_median"] > 0
         assert len(scale["slowest_asks"]) == 4
+        assert scale["p95_tail"]["asks"] >= 1
+        assert all(0 <= ask["search_ms"] <= ask["ms"] for ask in scale["slowest_asks"])
     assert results["ingest"]["repeats"] == 1
     assert results["ingest"]["chunks"] > 0
     assert results["ingest"]["ratio"] > 0
