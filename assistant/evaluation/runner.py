@@ -21,6 +21,7 @@ from assistant.evaluation.reports import REPORT_FILES, render_summary, write_rep
 from assistant.evaluation.rules_view import RulesView, RulesViewError, load_rules_view
 from assistant.evaluation.run_meta import run_meta
 from assistant.evaluation.scoring import aggregate, run_system
+from assistant.evidence_search import Searcher as PipelineSearcher
 from assistant.schema import AnswerResult, Audience, Passage
 
 DEFAULT_CASES = PROJECT_ROOT / "evals" / "cases"
@@ -41,17 +42,9 @@ class Answerer(Protocol):
     ) -> AnswerResult: ...
 
 
-class Searcher(Protocol):
-    """The retriever's interface (assistant.retriever.HybridSearcher) as the harness uses it."""
-
-    def search(
-        self,
-        query: str,
-        k: int | None = None,
-        *,
-        approved_only: bool | None = None,
-        source_types: frozenset[str] | None = None,
-    ) -> list[Passage]: ...
+class Searcher(PipelineSearcher, Protocol):
+    """The retriever's interface as the harness uses it: the pipeline's, plus dense-only search
+    for the naive baseline."""
 
     def dense_search(
         self,
