@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -10,6 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from assistant.audit import files_sha256 as tree_sha256
 from assistant.config import PROJECT_ROOT, Settings
 
 
@@ -27,18 +27,6 @@ class RunMeta(BaseModel):
     case_count: int
     k: int
     backend: str = ""
-
-
-def tree_sha256(path: Path, pattern: str) -> str:
-    """Hash of the names and bytes of the matching files (a single file: just its bytes)."""
-    digest = hashlib.sha256()
-    files = sorted(path.glob(pattern)) if path.is_dir() else [path]
-    for file in files:
-        if path.is_dir():
-            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
-        digest.update(file.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()
 
 
 def _git(*args: str) -> str | None:
