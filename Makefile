@@ -13,7 +13,7 @@ export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format typecheck pytest browser index bench eval screenshot clean
+.PHONY: help install run test lint format typecheck imports pytest browser index bench eval screenshot clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -42,13 +42,16 @@ format: install ## Apply ruff formatting and fixes
 typecheck: install ## mypy --strict
 	$(BIN)/mypy
 
+imports: install ## The layer contracts of the source tree (import-linter)
+	$(BIN)/lint-imports
+
 browser: ## Install Debian's chromium for the browser test if it is missing
 	bash scripts/install_chromium.sh
 
 pytest: install browser ## Run the test suite only
 	$(BIN)/pytest
 
-test: lint typecheck pytest ## Set up, then lint, type-check and run the whole test suite
+test: lint typecheck imports pytest ## Set up, then lint, type-check and run the whole test suite
 
 eval: index ## Run the gated evaluation; reports in reports/eval/ (make test runs it too)
 	$(BIN)/assistant eval

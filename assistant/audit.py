@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from labtool.report import LabReport
 from pydantic import BaseModel, Field
 
 from assistant.config import Settings
 from assistant.schema import AnswerResult, Audience, Citation
-from tools.report import LabReport
 
 FILE_MODE = 0o600  # owner read/write only: entries contain questions about patients
 

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -57,18 +58,38 @@ class ServeSettings(BaseModel):
     max_queue: int = Field(default=64, ge=1, description="Requests waiting before refusal")
 
 
+def collection_name(pack: Path) -> str:
+    """The pack's own Chroma collection ("pack-b12"): packs never share an index."""
+    name = re.sub(r"[^a-z0-9_-]+", "-", pack.resolve().name.lower()).strip("-_") or "default"
+    return f"pack-{name}"[:63]
+
+
+DEFAULT_PACK = PROJECT_ROOT / "corpus" / "b12"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="ignore"
     )
 
-    corpus_dir: Path = Field(default=PROJECT_ROOT / "corpus", description="Guideline documents")
+    pack: Path = Field(
+        default=DEFAULT_PACK,
+        description="The domain pack: a folder of guideline documents with an optional "
+        "rules.yaml and domain.yaml (docs/pack-format.md)",
+    )
+    corpus_dir: Path = Field(
+        default=DEFAULT_PACK, description="Guideline documents (default: the pack folder)"
+    )
     rules_path: Path = Field(
-        default=PROJECT_ROOT / "corpus" / "rules.yaml", description="Cited lab cut-offs"
+        default=DEFAULT_PACK / "rules.yaml",
+        description="Cited lab cut-offs (default: the pack's rules.yaml)",
     )
     data_dir: Path = Field(default=PROJECT_ROOT / "data", description="Index and local state")
     chroma_url: str | None = Field(default=None, description="Chroma server URL; else embedded")
-    collection: str = Field(default="guidelines", description="Chroma collection name")
+    collection: str = Field(
+        default=collection_name(DEFAULT_PACK),
+        description="Chroma collection name (default: one per pack)",
+    )
     embedding_model: Path | None = Field(
         default=None, description="Local sentence-transformers folder; default: the bundled model"
     )
@@ -83,6 +104,19 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _paths_from_pack(cls, data: Any) -> Any:
+        """Documents, rules and collection follow the pack unless set on their own."""
+        if not isinstance(data, dict) or "pack" not in data:
+            return data
+        pack = Path(data["pack"])
+        filled = dict(data)
+        filled.setdefault("corpus_dir", pack)
+        filled.setdefault("rules_path", pack / "rules.yaml")
+        filled.setdefault("collection", collection_name(pack))
+        return filled
 
     @property
     def embedding_model_path(self) -> Path:

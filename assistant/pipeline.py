@@ -13,43 +13,43 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from assistant.audience import adapt_body, disclaimer
-from assistant.composer import compose_body
+from labtool.report import LabReport
+
+from assistant.answer.audience import adapt_body, disclaimer
+from assistant.answer.candidates import CitationRegistry
+from assistant.answer.disagreements import (
+    analytes_named,
+    source_differences,
+    with_difference_passages,
+)
+from assistant.answer.extractive import compose_body
+from assistant.answer.lab_section import render_lab_block
+from assistant.answer.references import render_references, renumber
 from assistant.config import Settings, get_settings
-from assistant.corpus_lookup import CorpusLookup
-from assistant.differences import analytes_named, source_differences
+from assistant.domain.topics import is_broad, topics_of
 from assistant.errors import AssistantError
-from assistant.evidence import CitationRegistry, Difference, Evidence, LabEvidence
-from assistant.evidence_search import Searcher, search_evidence, with_difference_passages
-from assistant.followup import (
+from assistant.guard.provenance import guard_answer, tool_numbers
+from assistant.question.followup import (
     ResolvedQuestion,
     Turn,
     name_bare_values,
     resolve_followup,
     turns_from,
 )
-from assistant.guard import guard_answer, tool_numbers
-from assistant.inputs import load_history, validated_question
-from assistant.labblock import render_lab_block
-from assistant.labquery import findings_terms
-from assistant.references import render_references, renumber
-from assistant.router import (
-    INJECTION_NOTICE,
-    Injection,
-    asks_only_about_result,
-    find_injection,
-    guideline_question,
-)
-from assistant.schema import AnswerResult, Audience, Passage
-from assistant.scope import CorpusVocabulary
-from assistant.topics import is_broad, topics_of
-from tools.report import LabReport
+from assistant.question.injection import INJECTION_NOTICE, Injection, find_injection
+from assistant.question.inputs import load_history, validated_question
+from assistant.retrieval.scope import CorpusVocabulary
+from assistant.retrieval.search import Searcher, search_evidence
+from assistant.routing.lab_terms import findings_terms
+from assistant.routing.route import asks_only_about_result, guideline_question
+from assistant.schema import AnswerResult, Audience, Difference, Evidence, LabEvidence, Passage
+from assistant.sources.lookup import CorpusLookup
 
 if TYPE_CHECKING:
+    from labtool.rules import RuleSet
     from langchain_core.language_models import BaseChatModel
 
     from assistant.audit import AuditLog
-    from tools.rules import RuleSet
 
 REFUSAL = "The guideline corpus does not cover this question."
 PARTLY_COVERED = (
@@ -96,8 +96,8 @@ class Assistant:
     def searcher(self) -> Searcher:
         with self._lock:
             if self._searcher is None:
-                from assistant.ingest import IngestError, ensure_index
-                from assistant.retriever import get_searcher
+                from assistant.index.build import IngestError, ensure_index
+                from assistant.retrieval.hybrid import get_searcher
 
                 try:
                     ensure_index(self.settings)  # once: builds the index only if missing/stale
@@ -107,7 +107,7 @@ class Assistant:
             return self._searcher
 
     def ruleset(self) -> RuleSet:
-        from tools.rules import RulesError, load_rules
+        from labtool.rules import RulesError, load_rules
 
         with self._lock:
             if self._ruleset is None:
@@ -126,7 +126,7 @@ class Assistant:
             return self._lookup
 
     def vocabulary(self) -> CorpusVocabulary:
-        """The corpus's words, for the in-scope decision (assistant.scope)."""
+        """The corpus's words, for the in-scope decision (assistant.retrieval.scope)."""
         lookup = self.lookup()
         with self._lock:
             if self._vocabulary is None:
@@ -137,7 +137,7 @@ class Assistant:
     def chat_model(self) -> BaseChatModel | None:
         with self._lock:
             if not self._chat_model_ready:
-                from assistant.llm import LLMError, build_chat_model
+                from assistant.answer.llm import LLMError, build_chat_model
 
                 try:
                     self._chat_model = build_chat_model(self.settings.llm)
@@ -281,13 +281,13 @@ class Assistant:
         if self._interpreter is not None:
             report = self._interpreter(text)
         else:
-            from tools.interpret import interpret
+            from labtool.interpret import interpret
 
             report = interpret(text, self.ruleset())
         return None if report.empty else report
 
     def _retrieve(self, resolved: ResolvedQuestion) -> Evidence:
-        from assistant.store import StoreError
+        from assistant.index.store import StoreError
 
         try:
             return self._search(resolved)
@@ -339,7 +339,7 @@ class Assistant:
         registry = CitationRegistry()
         chat_model = self.chat_model() if evidence.passages else None
         if chat_model is not None and resolved is not None:
-            from assistant.llm import LLMError, backend_name, build_prompt, write_answer
+            from assistant.answer.llm import LLMError, backend_name, build_prompt, write_answer
 
             for passage in evidence.passages:
                 registry.cite(passage)  # the model cites by these numbers
@@ -425,7 +425,7 @@ def _figures_only(report: LabReport) -> bool:
 
 
 def _lab_output(report: LabReport) -> str:
-    from tools.render import render_report
+    from labtool.render import render_report
 
     return render_report(report)
 

@@ -5,11 +5,12 @@ Nothing past the retriever is an untyped dict: every answer part carries its sou
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
+from labtool.report import LabReport
 from pydantic import BaseModel, ConfigDict, Field
-
-from tools.report import LabReport
 
 SourceType = Literal["Guideline", "Research"]
 ReviewStatus = Literal["submitted", "under_review", "approved"]
@@ -70,3 +71,37 @@ class AnswerResult(BaseModel):
     refused: bool = False
     removed: list[str] = Field(default_factory=list)
     backend: str = "extractive"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Retrieved passages, best first, with the topic sub-query (if any) that found each."""
+
+    passages: Sequence[Passage]
+    topic_hints: Mapping[str, str] = field(default_factory=dict)  # chunk_id -> topic key
+    main_ids: frozenset[str] = frozenset()  # chunk ids the question itself retrieved
+
+
+@dataclass(frozen=True)
+class LabEvidence:
+    """The lab tool's report and the corpus passages its rules cite."""
+
+    report: LabReport
+    sources: Mapping[tuple[str, str], Passage] = field(default_factory=dict)  # (doc_id, section)
+
+    def passages_for(self, refs: Sequence[object]) -> list[Passage]:
+        found: list[Passage] = []
+        for ref in refs:
+            key = (getattr(ref, "doc_id", ""), getattr(ref, "section", ""))
+            passage = self.sources.get(key)
+            if passage is not None and passage not in found:
+                found.append(passage)
+        return found
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Sources that state different cut-offs for the same analyte, each in its own words."""
+
+    analyte: str
+    statements: Sequence[tuple[str, Passage]]

@@ -59,7 +59,7 @@ def bench_settings(work: Path) -> Settings:
 
 
 def run_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    from assistant.embeddings import embedding_backend, embeddings_for
+    from assistant.index.embeddings import embedding_backend, embeddings_for
 
     started = time.perf_counter()
     settings = bench_settings(work)
@@ -108,9 +108,9 @@ def _labs(settings: Settings, rounds: int) -> dict[str, Any]:
 def _scales(
     settings: Settings, real: list[Any], questions: list[str], sizes: list[int]
 ) -> list[dict[str, Any]]:
+    from assistant.index.store import open_store
     from assistant.pipeline import Assistant
-    from assistant.retriever import get_searcher
-    from assistant.store import open_store
+    from assistant.retrieval.hybrid import get_searcher
     from scripts.bench_ask import TimedSearcher, langchain_baseline, measure_scale, reload_index
     from scripts.bench_corpus import grow
 

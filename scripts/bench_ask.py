@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.pipeline import Assistant, AssistantError
-from assistant.retriever import get_searcher, refresh_searchers
+from assistant.retrieval.hybrid import get_searcher, refresh_searchers
 from scripts.bench_search import percentile, summarise
 
 BASELINE_K = 5

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from assistant.config import Settings
-from assistant.documents import Chunk, chunk_document, load_document
-from assistant.store import ChunkStore
+from assistant.index.store import ChunkStore
+from assistant.sources.documents import Chunk, chunk_document, load_document
 
 NOISE_NORM = 0.48  # |noise| / |vector|: cosine to the source ~ 1 / sqrt(1 + 0.48^2) ~ 0.9
 UPSERT_PAGE = 2000  # Chroma caps one write (SQLite variables); pages also keep memory flat

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.config import Settings
-from assistant.documents import Chunk
-from assistant.embeddings import embeddings_for
-from assistant.ingest import run_ingest
+from assistant.index.build import run_ingest
+from assistant.index.embeddings import embeddings_for
+from assistant.sources.documents import Chunk
 from scripts.bench_corpus import RealChunk, corpus_chunks
 
 
@@ -49,8 +49,8 @@ def measure_ingest(settings: Settings, repeats: int) -> tuple[IngestFigures, lis
 
     The first ingest writes the settings' own collection, which later benchmarks grow.
     """
-    import assistant.retriever  # noqa: F401  (ingest refreshes searchers: an import, not throughput)
-    from assistant.store import open_store
+    import assistant.retrieval.hybrid  # noqa: F401  (ingest refreshes searchers: an import, not throughput)
+    from assistant.index.store import open_store
 
     embeddings = embeddings_for(settings)
     open_store(settings)  # the Chroma client, once per process: not throughput either

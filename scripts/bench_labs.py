@@ -1,4 +1,4 @@
-"""The lab tool's time per message: `tools.interpret.interpret(text, rules)`, rules loaded once.
+"""The lab tool's time per message: `labtool.interpret.interpret(text, rules)`, rules loaded once.
 
 Messages are the evaluation's lab cases. Each round times every message once, in order, and
 the rounds repeat: the median and p95 are over all (message, round) timings.
@@ -15,8 +15,8 @@ from scripts.bench_search import percentile
 
 
 def measure_labs(settings: Settings, messages: list[str], rounds: int) -> dict[str, Any]:
-    from tools.interpret import interpret
-    from tools.rules import load_rules
+    from labtool.interpret import interpret
+    from labtool.rules import load_rules
 
     if not messages:
         raise ValueError("no lab messages to time")

@@ -14,8 +14,8 @@ import yaml
 
 from assistant.config import PROJECT_ROOT
 
-CASES_DIR = PROJECT_ROOT / "evals" / "cases"
-RETRIEVAL_QUESTIONS = PROJECT_ROOT / "evals" / "retrieval_questions.yaml"
+CASES_DIR = PROJECT_ROOT / "evals" / "b12"
+RETRIEVAL_QUESTIONS = PROJECT_ROOT / "evals" / "b12" / "retrieval" / "questions.yaml"
 # Appended to make a question new to the process without changing what it asks.
 SUFFIXES = ("", " please", " (adult patient)", " in primary care", " for a GP", " thanks")
 

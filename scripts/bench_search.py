@@ -64,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="variants per question (max 6)")
     parser.add_argument("--out", type=Path, default=DEFAULT_REPORT)
     args = parser.parse_args(argv)
-    from assistant.ingest import ensure_index
-    from assistant.retriever import get_searcher
+    from assistant.index.build import ensure_index
+    from assistant.retrieval.hybrid import get_searcher
 
     settings = get_settings()
     ensure_index(settings)

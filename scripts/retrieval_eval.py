@@ -22,10 +22,10 @@ from pydantic import BaseModel, Field
 
 import assistant.offline  # noqa: F401
 from assistant.config import PROJECT_ROOT, Settings, get_settings
-from assistant.retriever import HybridSearcher
+from assistant.retrieval.hybrid import HybridSearcher
 from assistant.schema import Passage
 
-DEFAULT_QUESTIONS = PROJECT_ROOT / "evals" / "retrieval_questions.yaml"
+DEFAULT_QUESTIONS = PROJECT_ROOT / "evals" / "b12" / "retrieval" / "questions.yaml"
 DEFAULT_REPORT = PROJECT_ROOT / "reports" / "retrieval.json"
 RANK_DEPTH = 10  # MRR counts the first relevant passage within this many
 RANKERS = ("hybrid", "dense", "bm25")
@@ -188,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_REPORT)
     parser.add_argument("--k", type=int, default=5)
     args = parser.parse_args(argv)
-    from assistant.ingest import ensure_index
-    from assistant.retriever import get_searcher
+    from assistant.index.build import ensure_index
+    from assistant.retrieval.hybrid import get_searcher
 
     settings = get_settings()
     ensure_index(settings)

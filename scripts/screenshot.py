@@ -97,9 +97,9 @@ def main() -> int:
     parser.add_argument("--question", default=SEED_QUESTION)
     args = parser.parse_args()
 
+    from assistant.app.ui import ChatHandlers, build_app, launch
     from assistant.config import get_settings
-    from assistant.ingest import ensure_index
-    from assistant.ui import ChatHandlers, build_app, launch
+    from assistant.index.build import ensure_index
 
     settings = get_settings()
     ensure_index(settings)

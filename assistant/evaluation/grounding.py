@@ -8,6 +8,8 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
+from labtool.report import LabReport
+
 from assistant.evaluation.metrics import Evidence, MetricResult, count_metric, rate_metric
 from assistant.evaluation.rules_view import OTHER_ANALYTES, AnalyteBounds, RulesView
 from assistant.evaluation.text import (
@@ -19,8 +21,7 @@ from assistant.evaluation.text import (
     stated_numbers,
 )
 from assistant.schema import AnswerResult, Citation
-from assistant.sentences import strip_citations
-from tools.report import LabReport
+from assistant.text.sentences import strip_citations
 
 _RECOMMENDATION = re.compile(
     r"\b(should|recommend\w*|advis\w*|offer|consider|prescrib\w*|treat(?:ment|ed)?|doses?|"

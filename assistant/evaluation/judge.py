@@ -110,7 +110,7 @@ def run_judge(
     llm_settings: LLMSettings, cases: Sequence[EvalCase], answers: dict[str, str]
 ) -> dict[str, Any] | None:
     """The judge tier when a chat model is configured; None otherwise."""
-    from assistant.llm import LLMError, backend_name, build_chat_model
+    from assistant.answer.llm import LLMError, backend_name, build_chat_model
 
     try:
         model = build_chat_model(llm_settings)

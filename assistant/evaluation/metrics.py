@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Literal
 
+from labtool.report import Finding, LabError, LabReport
 from pydantic import BaseModel, Field
 
 from assistant.evaluation.cases import Behavior, EvalCase, ExpectedLab
@@ -22,7 +23,6 @@ from assistant.evaluation.text import (
     same_number,
 )
 from assistant.schema import AnswerResult, Passage
-from tools.report import Finding, LabError, LabReport
 
 EvidenceKind = Literal["number", "sentence", "citation", "lab", "pattern", "passage", "note"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from assistant.references import citation_for
+from assistant.answer.references import citation_for
 from assistant.schema import AnswerResult, Audience, Passage
 
 

@@ -21,11 +21,11 @@ from assistant.evaluation.reports import REPORT_FILES, render_summary, write_rep
 from assistant.evaluation.rules_view import RulesView, RulesViewError, load_rules_view
 from assistant.evaluation.run_meta import run_meta
 from assistant.evaluation.scoring import aggregate, run_system
-from assistant.evidence_search import Searcher as PipelineSearcher
+from assistant.retrieval.search import Searcher as PipelineSearcher
 from assistant.schema import AnswerResult, Audience, Passage
 
-DEFAULT_CASES = PROJECT_ROOT / "evals" / "cases"
-DEFAULT_BASELINE = PROJECT_ROOT / "evals" / "baseline.json"
+DEFAULT_CASES = PROJECT_ROOT / "evals" / "b12"
+DEFAULT_BASELINE = DEFAULT_CASES / "baseline.json"
 DEFAULT_REPORT_DIR = PROJECT_ROOT / "reports" / "eval"
 
 
@@ -87,7 +87,7 @@ class NaiveSystem:
 
 def corpus_headings(corpus_dir: Path) -> dict[str, list[str]]:
     """doc_id -> `## ` headings of every corpus document (to check case references)."""
-    from tools.corpus_index import CorpusError, read_corpus
+    from labtool.corpus_index import CorpusError, read_corpus
 
     try:
         return {doc_id: list(doc.sections) for doc_id, doc in read_corpus(corpus_dir).items()}
@@ -96,7 +96,7 @@ def corpus_headings(corpus_dir: Path) -> dict[str, list[str]]:
 
 
 def _load_inputs(settings: Settings, cases_path: Path) -> tuple[list[EvalCase], RulesView]:
-    from tools.rules import RulesError, load_rules
+    from labtool.rules import RulesError, load_rules
 
     try:
         cases = load_cases(cases_path)
@@ -112,8 +112,8 @@ def _load_inputs(settings: Settings, cases_path: Path) -> tuple[list[EvalCase], 
 
 
 def _default_searcher(settings: Settings) -> Searcher:
-    from assistant.ingest import IngestError, ensure_index
-    from assistant.retriever import get_searcher
+    from assistant.index.build import IngestError, ensure_index
+    from assistant.retrieval.hybrid import get_searcher
 
     try:
         ensure_index(settings)  # builds the index only if it is missing or stale

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from labtool.report import LabReport
 from pydantic import BaseModel, Field
 
 from assistant.evaluation import grounding, metrics
@@ -13,7 +14,6 @@ from assistant.evaluation.cases import Behavior, EvalCase
 from assistant.evaluation.metrics import Evidence, MetricResult
 from assistant.evaluation.rules_view import RulesView
 from assistant.schema import AnswerResult, Audience, Citation, Passage
-from tools.report import LabReport
 
 
 class System(Protocol):

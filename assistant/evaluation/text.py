@@ -1,7 +1,7 @@
 """Reading an answer the way the scorers need it: claim sentences, numbers, quantities.
 
 Tokenising (sentence ends, citation markers, what counts as a number) is shared with the
-composer and guard through `assistant.sentences`, so the harness and the guard agree on what
+composer and guard through `assistant.text.sentences`, so the harness and the guard agree on what
 a number is. Deciding whether a number is supported is done here, independently of the guard.
 """
 
@@ -11,9 +11,11 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from assistant.audience import CLINICIAN_DISCLAIMER, PATIENT_DISCLAIMER
-from assistant.guard import answer_body
-from assistant.sentences import (
+from labtool.units import normalize_unit
+
+from assistant.answer.audience import CLINICIAN_DISCLAIMER, PATIENT_DISCLAIMER
+from assistant.guard.provenance import answer_body
+from assistant.text.sentences import (
     citation_numbers,
     number_tokens,
     number_value,
@@ -21,7 +23,6 @@ from assistant.sentences import (
     split_sentences,
     strip_citations,
 )
-from tools.units import normalize_unit
 
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 # A quantity: a number (not glued to a letter: B12, NG239 are names), then optionally a unit.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.ingest import run_ingest
+from assistant.index.build import run_ingest
 
 SMALL_DOCS = {
     "nice-test.md": """---
@@ -85,7 +85,7 @@ def make_settings(corpus_dir: Path, data_dir: Path, **updates: object) -> Settin
 @pytest.fixture(scope="session")
 def indexed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings whose data folder holds an index of the real corpus (built once per session)."""
-    corpus_dir = PROJECT_ROOT / "corpus"
+    corpus_dir = PROJECT_ROOT / "corpus" / "b12"
     settings = make_settings(corpus_dir, tmp_path_factory.mktemp("indexed-data"))
     settings = settings.model_copy(update={"rules_path": corpus_dir / "rules.yaml"})
     report = run_ingest(settings)

@@ -15,17 +15,17 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
-from assistant.composer import DIFFERENCES_HEADING
+from assistant.answer.candidates import leans_back
+from assistant.answer.extractive import DIFFERENCES_HEADING
+from assistant.answer.lab_section import CONCLUSION_LABEL, LAB_HEADING
+from assistant.answer.references import REFERENCES_HEADING
+from assistant.app.cli import app
 from assistant.config import Settings
-from assistant.evidence import leans_back
-from assistant.guard import untraced_numbers
-from assistant.labblock import CONCLUSION_LABEL, LAB_HEADING
+from assistant.guard.provenance import untraced_numbers
 from assistant.pipeline import REFUSAL, Assistant
-from assistant.references import REFERENCES_HEADING
-from assistant.router import INJECTION_NOTICE
+from assistant.question.injection import INJECTION_NOTICE
 from assistant.schema import AnswerResult
-from assistant.sentences import citation_numbers, number_tokens, split_sentences
+from assistant.text.sentences import citation_numbers, number_tokens, split_sentences
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.ingest import IngestError, run_ingest
-from assistant.retriever import get_searcher
+from assistant.index.build import IngestError, run_ingest
+from assistant.retrieval.hybrid import get_searcher
 from tests.integration.conftest import make_settings
 
 pytestmark = pytest.mark.integration

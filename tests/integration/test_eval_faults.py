@@ -20,7 +20,7 @@ from assistant.config import Settings
 from assistant.evaluation.outcome import EvalOutcome
 from assistant.evaluation.runner import DEFAULT_CASES, run_evaluation
 from assistant.pipeline import Assistant
-from assistant.retriever import get_searcher
+from assistant.retrieval.hybrid import get_searcher
 from assistant.schema import AnswerResult, Passage
 
 pytestmark = pytest.mark.integration
@@ -126,7 +126,7 @@ def test_a_rules_file_with_a_shifted_cut_off_is_caught(
 def test_a_composer_that_drops_citations_is_caught(
     monkeypatch: pytest.MonkeyPatch, evaluate: Callable[..., EvalOutcome]
 ) -> None:
-    from assistant.composer import compose_body
+    from assistant.answer.extractive import compose_body
 
     def compose_without_citations(*args: Any, **kwargs: Any) -> str:
         return re.sub(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]", "", compose_body(*args, **kwargs))

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant import embeddings as embeddings_module
-from assistant.cli import app
+from assistant.app.cli import app
 from assistant.config import Settings, get_settings
-from assistant.ingest import ensure_index, run_ingest
-from assistant.retriever import get_searcher
-from assistant.store import ChunkStore, Manifest, open_store
+from assistant.index import embeddings as embeddings_module
+from assistant.index.build import ensure_index, run_ingest
+from assistant.index.store import ChunkStore, Manifest, open_store
+from assistant.retrieval.hybrid import get_searcher
 
 pytestmark = pytest.mark.integration
 

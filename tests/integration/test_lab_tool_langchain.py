@@ -6,16 +6,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from labtool.langchain_tool import InterpretLabValuesTool
+from labtool.rules import RulesError, load_rules
 from langchain_core.messages import ToolMessage
 from langchain_tests.integration_tests import ToolsIntegrationTests
 from langchain_tests.unit_tests import ToolsUnitTests
 
-from tools.langchain_tool import InterpretLabValuesTool
-from tools.rules import RulesError, load_rules
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
-RULES = REPO_ROOT / "corpus" / "rules.yaml"
-CORPUS = REPO_ROOT / "corpus"
+RULES = REPO_ROOT / "corpus" / "b12" / "rules.yaml"
+CORPUS = REPO_ROOT / "corpus" / "b12"
 
 pytestmark = pytest.mark.integration
 

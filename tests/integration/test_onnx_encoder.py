@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import assistant.embeddings as embeddings_module
-import assistant.onnx_encoder as onnx_encoder
+import assistant.index.embeddings as embeddings_module
+import assistant.index.onnx as onnx_encoder
 from assistant.config import PROJECT_ROOT, Settings, bundled_model_path
-from assistant.embeddings import embeddings_for, get_embeddings, index_fingerprint
-from assistant.ingest import run_ingest
-from assistant.onnx_encoder import (
+from assistant.index.build import run_ingest
+from assistant.index.embeddings import embeddings_for, get_embeddings, index_fingerprint
+from assistant.index.onnx import (
     OnnxEmbeddings,
     OnnxExportError,
     cached_model_file,
@@ -82,7 +82,9 @@ def test_int8_model_is_close_but_not_identical(exported: Path, tmp_path: Path) -
 def test_export_is_cached_in_the_data_folder_and_reused(
     exported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = make_settings(PROJECT_ROOT / "corpus", tmp_path / "data", embedding_backend="onnx")
+    settings = make_settings(
+        PROJECT_ROOT / "corpus" / "b12", tmp_path / "data", embedding_backend="onnx"
+    )
     fingerprint = embeddings_module.model_fingerprint(bundled_model_path())
     target = cached_model_file(settings.data_dir, fingerprint, quantized=False)
     target.parent.mkdir(parents=True)

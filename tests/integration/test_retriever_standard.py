@@ -8,7 +8,7 @@ import pytest
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from assistant.config import Settings
-from assistant.retriever import GuidelineRetriever
+from assistant.retrieval.langchain import GuidelineRetriever
 
 pytestmark = pytest.mark.integration
 

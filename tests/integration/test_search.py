@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import Settings
-from assistant.retriever import get_searcher
+from assistant.retrieval.hybrid import get_searcher
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import Settings
-from assistant.retriever import get_searcher
+from assistant.retrieval.hybrid import get_searcher
 from scripts.retrieval_eval import evaluate, load_questions, render
 
 pytestmark = pytest.mark.integration

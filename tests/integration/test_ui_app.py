@@ -13,12 +13,12 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError, AuthenticationError
 from pydantic import SecretStr
 
-from assistant import ui_messages
+from assistant.app import messages as ui_messages
+from assistant.app.feedback import FeedbackStore
+from assistant.app.ui import ChatHandlers, build_app, launch
 from assistant.config import ServeSettings, Settings
-from assistant.feedback import FeedbackStore
 from assistant.pipeline import Assistant
 from assistant.schema import AnswerResult
-from assistant.ui import ChatHandlers, build_app, launch
 
 pytestmark = pytest.mark.integration
 

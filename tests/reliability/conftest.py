@@ -17,11 +17,11 @@ from typing import Any
 import gradio as gr
 import pytest
 
+from assistant.app.ui import build_app, launch
 from assistant.config import PROJECT_ROOT, ServeSettings, Settings
-from assistant.corpus_lookup import CorpusLookup
-from assistant.ingest import run_ingest
+from assistant.index.build import run_ingest
 from assistant.pipeline import Assistant
-from assistant.ui import build_app, launch
+from assistant.sources.lookup import CorpusLookup
 from tests.integration.conftest import make_settings
 from tests.unit.chat.conftest import FakeSearcher
 
@@ -64,7 +64,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def indexed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The real corpus and rules, indexed once per session in a temporary folder."""
-    corpus_dir = PROJECT_ROOT / "corpus"
+    corpus_dir = PROJECT_ROOT / "corpus" / "b12"
     settings = make_settings(corpus_dir, tmp_path_factory.mktemp("reliability-index"))
     report = run_ingest(settings)
     assert report.failures == [], report.failures
@@ -142,7 +142,7 @@ def outbound(monkeypatch: pytest.MonkeyPatch) -> OutboundConnections:
 def corpus_copy(destination: Path, extra: dict[str, str] | None = None) -> Path:
     """The real corpus (documents and rules) copied into `destination`, plus extra files."""
     destination.mkdir(parents=True, exist_ok=True)
-    for source in (PROJECT_ROOT / "corpus").iterdir():
+    for source in (PROJECT_ROOT / "corpus" / "b12").iterdir():
         if source.is_file():
             (destination / source.name).write_bytes(source.read_bytes())
     for name, text in (extra or {}).items():

@@ -9,9 +9,9 @@ from gradio_client.exceptions import AuthenticationError
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from assistant.cli import app as cli_app
+from assistant.app.cli import app as cli_app
+from assistant.app.ui import ServeError, build_app, launch
 from assistant.config import PROJECT_ROOT, ServeSettings, Settings, get_settings
-from assistant.ui import ServeError, build_app, launch
 from tests.reliability.conftest import (
     SEED_QUESTION,
     OutboundConnections,

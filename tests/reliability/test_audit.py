@@ -10,15 +10,15 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
+from assistant.app.feedback import FeedbackStore
+from assistant.app.ui import ChatHandlers
 from assistant.audit import AuditEntry, files_sha256, read_audit_log
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.evaluation.run_meta import tree_sha256
-from assistant.feedback import FeedbackStore
 from assistant.pipeline import Assistant, AssistantError
-from assistant.ui import ChatHandlers
 from tests.reliability.conftest import SEED_QUESTION, offline_assistant
 
-CORPUS = PROJECT_ROOT / "corpus"
+CORPUS = PROJECT_ROOT / "corpus" / "b12"
 LAB_MESSAGE = "Serum B12 240 ng/L and MMA 410 nmol/L, what next?"
 
 

@@ -20,12 +20,12 @@ from urllib.parse import urlparse
 
 import pytest
 
+from assistant.app.feedback import FeedbackStore
+from assistant.app.ui import ChatHandlers, build_app, launch
 from assistant.config import Settings
-from assistant.feedback import FeedbackStore
-from assistant.ingest import run_ingest
+from assistant.index.build import run_ingest
 from assistant.pipeline import Assistant
 from assistant.schema import AnswerResult
-from assistant.ui import ChatHandlers, build_app, launch
 from tests.integration.conftest import make_settings
 from tests.reliability.conftest import SEED_QUESTION, free_port
 from tests.unit.chat.conftest import write_corpus

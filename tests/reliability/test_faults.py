@@ -20,14 +20,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from assistant import ui
-from assistant.cli import app as cli_app
+from assistant.app import ui
+from assistant.app.cli import app as cli_app
 from assistant.config import PROJECT_ROOT, Settings, get_settings
-from assistant.documents import chunk_document, index_text, load_document
-from assistant.ingest import run_ingest
+from assistant.index.build import run_ingest
+from assistant.index.store import STORE_SUBDIR, open_store
 from assistant.pipeline import Assistant, AssistantError
-from assistant.retriever import get_searcher
-from assistant.store import STORE_SUBDIR, open_store
+from assistant.retrieval.hybrid import get_searcher
+from assistant.sources.documents import chunk_document, index_text, load_document
 from tests.integration.conftest import make_settings
 from tests.reliability.conftest import corpus_copy, free_port, record_figure
 from tests.unit.chat.conftest import write_corpus
@@ -41,10 +41,10 @@ _PROGRESS = re.compile(rb"embedding:[^\r\n]*?\|\s*(\d+)/(\d+)")
 # whatever the shipped batch size is (the code path is the same at any size).
 SMALL_BATCH_INGEST = """
 import sys
-import assistant.embeddings as embeddings
+import assistant.index.embeddings as embeddings
 assert embeddings.BATCH_SIZE > 0
 embeddings.BATCH_SIZE = 32
-from assistant.cli import main
+from assistant.app.cli import main
 sys.argv[0] = "assistant"
 main()
 """
@@ -222,7 +222,7 @@ def test_a_broken_rules_file_refuses_every_answer_rather_than_answer_without_rul
     case: str, tmp_path: Path
 ) -> None:
     rules = write_broken_rules(tmp_path, case)
-    settings = make_settings(PROJECT_ROOT / "corpus", tmp_path / "data", rules_path=rules)
+    settings = make_settings(PROJECT_ROOT / "corpus" / "b12", tmp_path / "data", rules_path=rules)
 
     with pytest.raises(AssistantError, match=re.escape(str(rules))):
         Assistant(settings).ask("B12 240 ng/L")

@@ -16,15 +16,21 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from labtool.interpret import interpret
+from labtool.render import render_report
+from labtool.report import LabError, LabReport
+from labtool.rules import RuleSet, load_rules
 
+from assistant.app.messages import answer_messages, escape_user_messages
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.followup import resolve_followup, turns_from
-from assistant.guard import answer_body, untraced_numbers
+from assistant.guard.provenance import answer_body, untraced_numbers
 from assistant.pipeline import Assistant, AssistantError
-from assistant.router import find_injection, guideline_question, plan_search
+from assistant.question.followup import resolve_followup, turns_from
+from assistant.question.injection import find_injection
+from assistant.retrieval.plan import plan_search
+from assistant.routing.route import guideline_question
 from assistant.schema import AnswerResult, Citation
-from assistant.sentences import citation_numbers
-from assistant.ui_messages import answer_messages, escape_user_messages
+from assistant.text.sentences import citation_numbers
 from tests.reliability.conftest import offline_assistant, record_figure
 from tests.reliability.strategies import (
     AUDIENCES,
@@ -34,12 +40,8 @@ from tests.reliability.strategies import (
     PAYLOADS,
     messages,
 )
-from tools.interpret import interpret
-from tools.render import render_report
-from tools.report import LabError, LabReport
-from tools.rules import RuleSet, load_rules
 
-CORPUS = PROJECT_ROOT / "corpus"
+CORPUS = PROJECT_ROOT / "corpus" / "b12"
 SLOW_INPUT = [HealthCheck.too_slow, HealthCheck.data_too_large]
 DOCUMENTED_ERRORS = re.compile(r"the question is empty|characters long; the limit is \d+")
 
@@ -210,7 +212,7 @@ def test_the_size_limit_is_documented() -> None:
 def test_cli_rejects_oversized_input_with_a_message(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from assistant.cli import app
+    from assistant.app.cli import app
 
     limit = Settings().max_question_chars
     runner = CliRunner()

@@ -19,11 +19,11 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+from assistant.app.feedback import FeedbackStore
+from assistant.app.ui import ChatHandlers, build_app, launch
 from assistant.config import ServeSettings, Settings
-from assistant.feedback import FeedbackStore
 from assistant.pipeline import Assistant
 from assistant.schema import AnswerResult, Audience
-from assistant.ui import ChatHandlers, build_app, launch
 from tests.reliability.conftest import (
     SEED_QUESTION,
     Served,

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 import assistant.pipeline as pipeline
-from assistant.cli import app
+from assistant.app.cli import app
 from assistant.schema import AnswerResult, Audience, Citation
 
 runner = CliRunner()

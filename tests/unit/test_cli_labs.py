@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from assistant.app.cli import app
 
 runner = CliRunner()
 
@@ -72,7 +72,7 @@ def test_rules_option_uses_another_laboratory_file(tmp_path: Path) -> None:
     repo = Path(__file__).resolve().parents[2]
     local = tmp_path / "local-rules.yaml"
     # A laboratory that moves the NICE lower cut-off to 200 ng/L (cited sections unchanged).
-    text = (repo / "corpus" / "rules.yaml").read_text(encoding="utf-8")
+    text = (repo / "corpus" / "b12" / "rules.yaml").read_text(encoding="utf-8")
     text = text.replace("less_than: 180", "less_than: 200", 1)
     text = text.replace("between_inclusive: [180, 350]", "between_inclusive: [200, 350]", 1)
     local.write_text(text, encoding="utf-8")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.corpus_lookup import CorpusLookup
+from assistant.domain.topics import content_stems
 from assistant.schema import Passage
-from assistant.topics import content_stems
+from assistant.sources.lookup import CorpusLookup
 
 _FRONT = """\
 ---

@@ -8,30 +8,25 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from labtool.report import Conclusion, Finding, LabReport, SourceRef
+from labtool.rules_model import Band
 
-from assistant.composer import DIFFERENCES_HEADING, compose_body
+from assistant.answer.candidates import SOURCE_NOTES_SECTION, CitationRegistry, leans_back
+from assistant.answer.disagreements import _stated_by
+from assistant.answer.extractive import DIFFERENCES_HEADING, compose_body
+from assistant.answer.lab_section import CONCLUSION_LABEL, LAB_HEADING
 from assistant.config import Settings
-from assistant.corpus_lookup import CorpusLookup
-from assistant.differences import _stated_by
-from assistant.evidence import (
-    SOURCE_NOTES_SECTION,
-    CitationRegistry,
-    Evidence,
-    LabEvidence,
-    leans_back,
-)
-from assistant.followup import ResolvedQuestion
-from assistant.guard import untraced_numbers
-from assistant.labblock import CONCLUSION_LABEL, LAB_HEADING
-from assistant.labquery import analyte_name, findings_terms
+from assistant.domain.topics import topics_of
+from assistant.guard.provenance import untraced_numbers
 from assistant.pipeline import Assistant
-from assistant.router import INJECTION_NOTICE, asks_only_about_result
-from assistant.schema import DocumentMeta, Passage
-from assistant.sentences import citation_numbers
-from assistant.topics import topics_of
+from assistant.question.followup import ResolvedQuestion
+from assistant.question.injection import INJECTION_NOTICE
+from assistant.routing.lab_terms import analyte_name, findings_terms
+from assistant.routing.route import asks_only_about_result
+from assistant.schema import DocumentMeta, Evidence, LabEvidence, Passage
+from assistant.sources.lookup import CorpusLookup
+from assistant.text.sentences import citation_numbers
 from tests.unit.chat.conftest import FakeSearcher
-from tools.report import Conclusion, Finding, LabReport, SourceRef
-from tools.rules_model import Band
 
 TOTAL_B12 = SourceRef(doc_id="nice-test", title="T", section="Total B12 thresholds")
 MMA_NEXT = SourceRef(

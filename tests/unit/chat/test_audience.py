@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.audience import (
+from assistant.answer.audience import (
     CLINICIAN_DISCLAIMER,
     GLOSSARY_HEADING,
     PATIENT_DISCLAIMER,
@@ -10,7 +10,7 @@ from assistant.audience import (
     disclaimer,
     glossary,
 )
-from assistant.sentences import citation_numbers, number_tokens
+from assistant.text.sentences import citation_numbers, number_tokens
 
 BODY = (
     "Deficiency is confirmed below 180 ng/L (133 pmol/L) [1]. Consider methylmalonic acid "

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import re
 
-from assistant.composer import DIFFERENCES_HEADING, compose_body
-from assistant.corpus_lookup import CorpusLookup
-from assistant.evidence import (
-    CitationRegistry,
-    Difference,
-    Evidence,
-    LabEvidence,
-    is_meta,
-    passage_sentences,
-)
-from assistant.followup import ResolvedQuestion
-from assistant.labblock import LAB_HEADING, NEAR_THRESHOLD_NOTE
-from assistant.schema import DocumentMeta, Passage
-from assistant.sentences import citation_numbers, split_sentences
-from tools.report import Conflict, Finding, LabError, LabReport, SourceRef
+from labtool.report import Conflict, Finding, LabError, LabReport, SourceRef
+
+from assistant.answer.candidates import CitationRegistry, is_meta, passage_sentences
+from assistant.answer.extractive import DIFFERENCES_HEADING, compose_body
+from assistant.answer.lab_section import LAB_HEADING, NEAR_THRESHOLD_NOTE
+from assistant.question.followup import ResolvedQuestion
+from assistant.schema import Difference, DocumentMeta, Evidence, LabEvidence, Passage
+from assistant.sources.lookup import CorpusLookup
+from assistant.text.sentences import citation_numbers, split_sentences
 
 
 def _passage(doc_id: str, section: str, text: str) -> Passage:

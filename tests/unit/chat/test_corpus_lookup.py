@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.corpus_lookup import CorpusLookup
-from assistant.documents import chunk_document, load_document
+from assistant.sources.documents import chunk_document, load_document
+from assistant.sources.lookup import CorpusLookup
 
 
 def test_section_passage_has_the_index_chunk_id(corpus_dir: Path, lookup: CorpusLookup) -> None:

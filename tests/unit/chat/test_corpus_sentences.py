@@ -13,9 +13,7 @@ from functools import cache
 
 import pytest
 
-from assistant.config import PROJECT_ROOT
-from assistant.corpus_lookup import CorpusLookup
-from assistant.evidence import (
+from assistant.answer.candidates import (
     heading_of,
     is_meta,
     is_quotable_section,
@@ -23,7 +21,9 @@ from assistant.evidence import (
     passage_sentences,
     subjects_of,
 )
-from assistant.sentences import number_tokens
+from assistant.config import PROJECT_ROOT
+from assistant.sources.lookup import CorpusLookup
+from assistant.text.sentences import number_tokens
 
 # Wording only meaningful inside the source page ("As reproduced on the seed page, ...").
 _PROVENANCE = re.compile(r"seed (?:answer )?page|as reproduced|only primary document", re.I)
@@ -31,7 +31,7 @@ _PROVENANCE = re.compile(r"seed (?:answer )?page|as reproduced|only primary docu
 
 @cache
 def _quotable() -> list[tuple[str, str, str]]:
-    lookup = CorpusLookup(PROJECT_ROOT / "corpus")
+    lookup = CorpusLookup(PROJECT_ROOT / "corpus" / "b12")
     found: list[tuple[str, str, str]] = []
     for (doc_id, section), passages in sorted(lookup._index().items()):
         if not is_quotable_section(section):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from labtool.rules import load_rules
+
+from assistant.answer.disagreements import analytes_named, source_differences
 from assistant.config import Settings
-from assistant.corpus_lookup import CorpusLookup
-from assistant.differences import analytes_named, source_differences
-from tools.rules import load_rules
+from assistant.sources.lookup import CorpusLookup
 
 
 def test_analytes_named_in_a_question(settings: Settings) -> None:

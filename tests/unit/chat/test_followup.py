@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from labtool.report import LabError, LabReport
 
-from assistant.followup import (
+from assistant.question.followup import (
     Turn,
     looks_like_followup,
     name_bare_values,
     resolve_followup,
     turns_from,
 )
-from tools.report import LabError, LabReport
 
 HISTORY = [
     Turn("user", "How should vitamin B12 deficiency be treated?"),

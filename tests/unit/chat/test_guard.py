@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from assistant.guard import find_untraced, guard_answer, tool_numbers, untraced_numbers
-from assistant.references import REFERENCES_HEADING
+from labtool.report import Finding, LabReport, SourceRef
+
+from assistant.answer.references import REFERENCES_HEADING
+from assistant.guard.provenance import find_untraced, guard_answer, tool_numbers, untraced_numbers
 from assistant.schema import AnswerResult, Citation
-from tools.report import Finding, LabReport, SourceRef
 
 NICE = (
     "Deficiency is confirmed below 180 ng/L (133 pmol/L). Indeterminate from 180 ng/L to 350 ng/L."

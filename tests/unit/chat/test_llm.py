@@ -7,8 +7,14 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from pydantic import SecretStr
 
+from assistant.answer.llm import (
+    LLMError,
+    backend_name,
+    build_chat_model,
+    build_prompt,
+    write_answer,
+)
 from assistant.config import LLMSettings
-from assistant.llm import LLMError, backend_name, build_chat_model, build_prompt, write_answer
 from assistant.schema import DocumentMeta, Passage
 
 PASSAGE = Passage(

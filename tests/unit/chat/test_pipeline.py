@@ -11,23 +11,23 @@ import pytest
 from hypothesis import given
 from hypothesis import settings as settings_hypothesis
 from hypothesis import strategies as st
+from labtool.report import Conclusion, Finding, LabError, LabReport, SourceRef
 from langchain_core.language_models.fake_chat_models import (
     FakeListChatModel,
     GenericFakeChatModel,
 )
 
-from assistant.audience import GLOSSARY_HEADING, PATIENT_DISCLAIMER
-from assistant.composer import DIFFERENCES_HEADING
+from assistant.answer.audience import GLOSSARY_HEADING, PATIENT_DISCLAIMER
+from assistant.answer.extractive import DIFFERENCES_HEADING
+from assistant.answer.lab_section import LAB_HEADING
+from assistant.answer.references import REFERENCES_HEADING
 from assistant.config import Settings
-from assistant.corpus_lookup import CorpusLookup
-from assistant.guard import untraced_numbers
-from assistant.labblock import LAB_HEADING
+from assistant.guard.provenance import untraced_numbers
 from assistant.pipeline import LLM_UNAVAILABLE, REFUSAL, Assistant, AssistantError
-from assistant.references import REFERENCES_HEADING
-from assistant.router import INJECTION_NOTICE
-from assistant.sentences import citation_numbers, number_tokens
+from assistant.question.injection import INJECTION_NOTICE
+from assistant.sources.lookup import CorpusLookup
+from assistant.text.sentences import citation_numbers, number_tokens
 from tests.unit.chat.conftest import FakeSearcher, write_corpus
-from tools.report import Conclusion, Finding, LabError, LabReport, SourceRef
 
 TOTAL_B12 = SourceRef(
     doc_id="nice-test",

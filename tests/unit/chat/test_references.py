@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from assistant.references import REFERENCES_HEADING, reference_line, render_references, renumber
+from assistant.answer.references import (
+    REFERENCES_HEADING,
+    reference_line,
+    render_references,
+    renumber,
+)
 from assistant.schema import DocumentMeta, Passage
 
 

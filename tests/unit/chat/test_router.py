@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.followup import ResolvedQuestion
-from assistant.router import find_injection, guideline_question, plan_search
-from assistant.topics import TOPICS
+from assistant.domain.topics import TOPICS
+from assistant.question.followup import ResolvedQuestion
+from assistant.question.injection import find_injection
+from assistant.retrieval.plan import plan_search
+from assistant.routing.route import guideline_question
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The in-scope decision (assistant.scope) over the real corpus's vocabulary.
+"""The in-scope decision (assistant.retrieval.scope) over the real corpus's vocabulary.
 
 The out-of-scope questions here are deliberately not the evaluation's: the rule must be general.
 """
@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.corpus_lookup import CorpusLookup
-from assistant.followup import ResolvedQuestion
+from assistant.question.followup import ResolvedQuestion
+from assistant.retrieval.scope import CorpusVocabulary, in_scope, names_subject, read_scope
 from assistant.schema import DocumentMeta, Passage
-from assistant.scope import CorpusVocabulary, in_scope, names_subject, read_scope
+from assistant.sources.lookup import CorpusLookup
 
 
 @pytest.fixture(scope="module")

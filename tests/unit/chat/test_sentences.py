@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.sentences import (
+from assistant.text.sentences import (
     citation_numbers,
     number_tokens,
     number_value,

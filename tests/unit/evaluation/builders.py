@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from labtool.report import Finding, LabError, LabReport, SourceRef
+
 from assistant.evaluation.cases import EvalCase
 from assistant.schema import AnswerResult, Citation, DocumentMeta, Passage
-from tools.report import Finding, LabError, LabReport, SourceRef
 
 NICE_TEXT = (
     "Total B12 below 180 ng/L (133 pmol/L) confirms deficiency; 180 to 350 ng/L "

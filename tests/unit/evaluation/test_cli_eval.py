@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from assistant.app.cli import app
 from assistant.evaluation import runner
 from assistant.evaluation.runner import EvalError
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from labtool.report import LabError
 
 from assistant.evaluation import grounding
 from assistant.evaluation.rules_view import RulesView, load_rules_view
@@ -17,7 +18,6 @@ from tests.unit.evaluation.builders import (
     labs,
     write_rules,
 )
-from tools.report import LabError
 
 # --- numeric fidelity ------------------------------------------------------------------------
 
@@ -220,7 +220,7 @@ def test_a_recommendation_without_a_citation_is_shown() -> None:
 
 
 def test_the_lab_tools_own_messages_and_the_disclaimer_need_no_citation() -> None:
-    from assistant.audience import CLINICIAN_DISCLAIMER
+    from assistant.answer.audience import CLINICIAN_DISCLAIMER
 
     error = LabError(
         input="B12 150", code="MISSING_UNIT", message="'B12 150' has no unit; give it."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from labtool.report import LabError
 
 from assistant.evaluation import metrics
 from assistant.schema import AnswerResult
@@ -14,7 +15,6 @@ from tests.unit.evaluation.builders import (
     labs,
     passage,
 )
-from tools.report import LabError
 
 # --- lab exactness and tool call ---------------------------------------------------------
 

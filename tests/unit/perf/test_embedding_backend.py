@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-import assistant.onnx_encoder as onnx_encoder
+import assistant.index.onnx as onnx_encoder
 from assistant.config import Settings
-from assistant.embeddings import (
+from assistant.index.embeddings import (
     EmbeddingModelError,
     embedding_backend,
     index_fingerprint,

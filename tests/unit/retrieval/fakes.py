@@ -7,9 +7,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.documents import index_text
-from assistant.store import DenseHit, StoredChunk
-from assistant.vocabulary import tokenize
+from assistant.index.store import DenseHit, StoredChunk
+from assistant.sources.documents import index_text
+from assistant.text.tokens import tokenize
 
 DIMENSIONS = 256
 

@@ -9,7 +9,7 @@ import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from assistant.config import bundled_model_path
-from assistant.embeddings import (
+from assistant.index.embeddings import (
     PROGRESS_MIN_CHUNKS,
     EmbeddingModelError,
     QueryEmbedder,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.lexical import BM25Index
-from assistant.vocabulary import expansion_words, query_terms, stem, tokenize
+from assistant.retrieval.lexical import BM25Index
+from assistant.text.tokens import expansion_words, query_terms, stem, tokenize
 
 CHUNKS = [
     "Oral cyanocobalamin tablets at 1 mg daily treat vitamin B12 deficiency",

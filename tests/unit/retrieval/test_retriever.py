@@ -8,10 +8,11 @@ import sys
 import pytest
 from langchain_core.documents import Document
 
-from assistant import retriever
 from assistant.config import RetrievalSettings, Settings
-from assistant.retriever import GuidelineRetriever, HybridSearcher, get_searcher
-from assistant.store import StoredChunk
+from assistant.index.store import StoredChunk
+from assistant.retrieval import hybrid as retriever
+from assistant.retrieval.hybrid import HybridSearcher, get_searcher
+from assistant.retrieval.langchain import GuidelineRetriever
 from tests.unit.retrieval.fakes import FakeStore, bag_of_words, stored_chunk
 
 
@@ -160,7 +161,7 @@ def test_get_searcher_is_shared_per_settings() -> None:
 
 def test_importing_the_retriever_loads_no_heavy_library() -> None:
     code = (
-        "import sys, assistant.retriever, assistant.ingest; "
+        "import sys, assistant.retrieval.hybrid, assistant.index.build; "
         "print(sorted(m for m in ('torch', 'chromadb', 'sentence_transformers') "
         "if m in sys.modules))"
     )

@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 import yaml
-
-from tools.rules import RuleSet, load_rules
+from labtool.rules import RuleSet, load_rules
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-REAL_RULES = REPO_ROOT / "corpus" / "rules.yaml"
-REAL_CORPUS = REPO_ROOT / "corpus"
+REAL_RULES = REPO_ROOT / "corpus" / "b12" / "rules.yaml"
+REAL_CORPUS = REPO_ROOT / "corpus" / "b12"
 
 MINI_DOCS = {
     "doc-a.md": """---

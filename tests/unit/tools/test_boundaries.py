@@ -17,11 +17,10 @@ from typing import Any
 
 import pytest
 import yaml
-
-from tools.bands import Interval, bands_touching
-from tools.interpret import interpret
-from tools.rules import RuleSet
-from tools.units import format_number
+from labtool.bands import Interval, bands_touching
+from labtool.interpret import interpret
+from labtool.rules import RuleSet
+from labtool.units import format_number
 
 from .conftest import REAL_RULES
 

@@ -4,10 +4,9 @@ closing note's expected `assistant labs` outputs, against the real rules file.""
 from __future__ import annotations
 
 import pytest
-
-from tools.interpret import interpret
-from tools.report import Finding, LabReport
-from tools.rules import RuleSet
+from labtool.interpret import interpret
+from labtool.report import Finding, LabReport
+from labtool.rules import RuleSet
 
 
 def _only_finding(report: LabReport) -> Finding:

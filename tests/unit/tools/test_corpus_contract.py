@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-
-from tools.corpus_index import CorpusDocument, read_corpus
+from labtool.corpus_index import CorpusDocument, read_corpus
 
 from .conftest import REAL_CORPUS, REAL_RULES
 

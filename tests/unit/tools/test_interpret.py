@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from tools.interpret import interpret
-from tools.report import LabReport
-from tools.rules import RuleSet
+from labtool.interpret import interpret
+from labtool.report import LabReport
+from labtool.rules import RuleSet
 
 
 def _codes(report: LabReport) -> list[str]:

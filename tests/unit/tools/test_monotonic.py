@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-
-from tools.interpret import interpret
-from tools.rules import RuleSet
+from labtool.interpret import interpret
+from labtool.rules import RuleSet
 
 WORST_FIRST = {
     "b12": ["deficient", "indeterminate", "unlikely"],

@@ -7,8 +7,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from tools.parse import parse_message, read_number
+from labtool.parse import parse_message, read_number
 
 Row = tuple[str | None, str | None, str | None, str | None, bool]
 

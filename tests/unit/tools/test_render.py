@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tools.interpret import interpret
-from tools.render import render_report
-from tools.report import LabReport
-from tools.rules import RuleSet
+from labtool.interpret import interpret
+from labtool.render import render_report
+from labtool.report import LabReport
+from labtool.rules import RuleSet
 
 
 def test_empty_report_says_nothing_was_found() -> None:

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tools.rules import RulesError, load_rules
+from labtool.rules import RulesError, load_rules
 
 Breaker = Callable[[dict[str, Any]], None]
 

@@ -7,9 +7,8 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from tools.rules import RuleSet
-from tools.units import KNOWN_UNITS, convert, display, normalize_unit, to_decimal
+from labtool.rules import RuleSet
+from labtool.units import KNOWN_UNITS, convert, display, normalize_unit, to_decimal
 
 COBALAMIN = {"ng/L": Decimal(1), "pg/mL": Decimal(1), "pmol/L": Decimal("1.35537")}
 

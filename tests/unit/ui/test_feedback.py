@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import get_settings
-from assistant.feedback import (
+from assistant.app.feedback import (
     FeedbackStore,
     RatedAnswer,
     feedback_path,
     rating_from_like,
 )
+from assistant.config import get_settings
 from assistant.schema import AnswerResult
 
 

@@ -12,12 +12,12 @@ import gradio as gr
 import pytest
 from pydantic import SecretStr
 
-from assistant import ui_messages
+from assistant.app import messages as ui_messages
+from assistant.app.feedback import FeedbackStore, feedback_path
+from assistant.app.ui import ChatHandlers, ServeError, auth_from_settings, build_app
 from assistant.config import ServeSettings, Settings, get_settings
-from assistant.feedback import FeedbackStore, feedback_path
 from assistant.pipeline import AssistantError
 from assistant.schema import AnswerResult
-from assistant.ui import ChatHandlers, ServeError, auth_from_settings, build_app
 from tests.unit.ui.conftest import FakeAssistant
 
 
@@ -90,7 +90,7 @@ def test_an_unexpected_failure_is_logged_and_shown_as_a_short_message(
     fake = FakeAssistant(cited_answer, error=RuntimeError("index exploded"))
     handlers = handlers_for(settings, fake)
 
-    with caplog.at_level(logging.ERROR, logger="assistant.ui"):
+    with caplog.at_level(logging.ERROR, logger="assistant.app.ui"):
         messages, _ = list(handlers.respond("What threshold?", [], "clinician", {}))[-1]
 
     assert "index exploded" not in messages[0]["content"]
@@ -254,7 +254,7 @@ def test_login_is_read_from_environment_variables(monkeypatch: pytest.MonkeyPatc
 def test_serve_refuses_a_half_configured_login_before_loading_anything(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from assistant import ui
+    from assistant.app import ui
 
     settings = Settings(data_dir=tmp_path, serve=ServeSettings(username="clinic"))
     monkeypatch.setattr(ui, "launch", pytest.fail)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from assistant import ui_messages
+from labtool.report import Finding, LabError, LabReport, SourceRef
+
+from assistant.app import messages as ui_messages
+from assistant.app.messages import ChatMessage
 from assistant.schema import AnswerResult
-from assistant.ui_messages import ChatMessage
 from tests.unit.ui.conftest import make_citation
-from tools.report import Finding, LabError, LabReport, SourceRef
 
 
 def title(message: ChatMessage) -> str | None:

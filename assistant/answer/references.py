@@ -1,0 +1,76 @@
+"""Numbered citations and the reference list: passage -> Citation -> one reference line."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.schema import Citation, Passage, ReviewStatus
+from assistant.text.sentences import CITATION_MARKER, citation_numbers
+
+# Fixed heading: everything from here on is metadata, not a claim the guard must trace.
+REFERENCES_HEADING = "### References"
+
+_STATUS_LABELS: dict[ReviewStatus, str] = {
+    "approved": "approved",
+    "under_review": "under review",
+    "submitted": "submitted, not yet reviewed",
+}
+
+
+def citation_for(n: int, passage: Passage) -> Citation:
+    """The numbered citation of one passage, carrying the passage text it points to."""
+    doc = passage.doc
+    return Citation(
+        n=n,
+        doc_id=doc.doc_id,
+        title=doc.title,
+        source_type=doc.source_type,
+        year=doc.year,
+        section=passage.section,
+        text=passage.text,
+        chunk_id=passage.chunk_id,
+        publisher=doc.publisher,
+        review_status=doc.review_status,
+        last_reviewed=doc.last_reviewed,
+    )
+
+
+def reference_line(citation: Citation) -> str:
+    """One entry: number, type, title, publisher, year, section, review status."""
+    status = _STATUS_LABELS.get(citation.review_status, citation.review_status)
+    reviewed = f", last reviewed {citation.last_reviewed}" if citation.last_reviewed else ""
+    publisher = f" {citation.publisher}," if citation.publisher else ""
+    return (
+        f"{citation.n}. **{citation.source_type}**: {citation.title.rstrip('.')}.{publisher} "
+        f"{citation.year}. Section: {citation.section}. Review status: {status}{reviewed}."
+    )
+
+
+def render_references(citations: list[Citation]) -> str:
+    """The reference list; its numbering is the citation numbering."""
+    if not citations:
+        return ""
+    lines = [REFERENCES_HEADING, ""]
+    lines.extend(reference_line(citation) for citation in citations)
+    return "\n".join(lines)
+
+
+def renumber(markdown: str, passages: list[Passage]) -> tuple[str, list[Citation]]:
+    """Number citations 1, 2, 3... in order of first appearance; drop passages no longer cited.
+
+    `passages[i]` is the passage behind provisional marker [i + 1]. After the guard removes
+    sentences, some passages may be cited nowhere: they leave the reference list too.
+    """
+    mapping: dict[int, int] = {}
+    for old in citation_numbers(markdown):
+        if 1 <= old <= len(passages) and old not in mapping:
+            mapping[old] = len(mapping) + 1
+
+    def rewrite(match: re.Match[str]) -> str:
+        olds = [int(part) for part in re.split(r"\s*[,;]\s*", match.group(1))]
+        news = dict.fromkeys(mapping[o] for o in olds if o in mapping)
+        return "".join(f"[{n}]" for n in news)
+
+    body = CITATION_MARKER.sub(rewrite, markdown)
+    citations = [citation_for(new, passages[old - 1]) for old, new in mapping.items()]
+    return body, citations

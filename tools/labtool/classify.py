@@ -1,0 +1,227 @@
+"""Classify one parsed lab value with its analyte's primary rule; report conflicts.
+
+Order of checks: a readable number, a known analyte, a sign, a unit that fits, a
+plausible value, then the population; only then a category. Any problem is a LabError
+with a specific code and no category. When the unit or the population is missing, every
+possibility is tried: the value is classified only if they all agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from labtool.bands import ScaleReading, implausible, read_rule
+from labtool.context import PatientContext
+from labtool.findings import build_conflicts, build_finding, interval_of
+from labtool.parse import ANALYTE_NAMES, ParsedValue
+from labtool.population import Candidates, candidates, describe_attribute, primary_rule
+from labtool.report import Conflict, Finding, LabError
+from labtool.rules import RuleSet
+from labtool.rules_model import Analyte
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The value read in one candidate unit for one candidate patient."""
+
+    unit: str
+    context: PatientContext
+    reading: ScaleReading | None  # None: no primary rule covers this patient
+
+    @property
+    def category(self) -> str | None:
+        """The single category (None without a rule; callers rule out censored spans first)."""
+        return min(self.reading.categories) if self.reading else None
+
+
+@dataclass(frozen=True)
+class Classified:
+    finding: Finding | None = None
+    conflicts: tuple[Conflict, ...] = ()
+    error: LabError | None = None
+
+
+def _error(value: ParsedValue, code: str, message: str) -> Classified:
+    return Classified(error=LabError(input=value.text, code=code, message=message))
+
+
+def _precheck(value: ParsedValue, ruleset: RuleSet) -> Classified | None:
+    if value.number is None:
+        return _error(
+            value,
+            "AMBIGUOUS_NUMBER",
+            f"'{value.text}': the number could be read two ways (a thousands separator or a "
+            "decimal comma); write it without the comma, e.g. 1200 or 1.2.",
+        )
+    if value.analyte is None:
+        return _error(
+            value,
+            "NO_ANALYTE",
+            f"'{value.text}' has a lab unit but no test name before it; write the test, "
+            "e.g. 'B12 240 ng/L'.",
+        )
+    analyte = ruleset.analytes.get(value.analyte)
+    if analyte is None:
+        name = ANALYTE_NAMES.get(value.analyte, value.analyte)
+        covered = ", ".join(a.name for a in ruleset.analytes.values())
+        return _error(
+            value,
+            "UNSUPPORTED_ANALYTE",
+            f"'{value.text}': {name} is not covered by the rules file, so it was not "
+            f"interpreted (covered: {covered}).",
+        )
+    if value.negative:
+        return _error(
+            value, "NEGATIVE_VALUE", f"'{value.text}': a concentration cannot be negative."
+        )
+    if value.number == 0:
+        return _error(
+            value,
+            "ZERO_VALUE",
+            f"'{value.text}': a result of zero is not possible; a result below the "
+            "laboratory's limit of quantification should be given as '<limit'.",
+        )
+    if value.unit is not None and value.unit not in analyte.units:
+        accepted = ", ".join(analyte.units)
+        return _error(
+            value,
+            "UNSUPPORTED_UNIT",
+            f"'{value.text}': {value.unit} is not a unit for {analyte.name} "
+            f"(accepted: {accepted}).",
+        )
+    return None
+
+
+def _units_to_try(value: ParsedValue, analyte: Analyte) -> list[str]:
+    if value.unit is not None:
+        return [value.unit]
+    others = [unit for unit in analyte.units if unit != analyte.canonical_unit]
+    return [analyte.canonical_unit, *others]
+
+
+def _label_list(
+    analyte: Analyte, outcomes: list[Outcome], describe: str, varied: tuple[str, ...] = ()
+) -> str:
+    parts = []
+    for outcome in outcomes:
+        if outcome.reading is None:
+            label = "no rule"
+        else:
+            label = " or ".join(
+                sorted(analyte.category_label(c) for c in outcome.reading.categories)
+            )
+        parts.append(f"{_describe_outcome(outcome, describe, varied)}: {label}")
+    return "; ".join(dict.fromkeys(parts))
+
+
+def _describe_outcome(outcome: Outcome, what: str, varied: tuple[str, ...] = ()) -> str:
+    """The unit, or the values of the context attributes that were tried."""
+    if what == "unit":
+        return outcome.unit
+    context = outcome.context
+    parts = {
+        "sex": context.sex or "sex unknown",
+        "trimester": f"trimester {context.trimester}",
+        "age": PatientContext(age_years=context.age_years).describe(),
+        "inflammation": "inflammation" if context.inflammation else "no inflammation",
+    }
+    return ", ".join(parts[a] for a in varied if a in parts) or context.describe()
+
+
+def _decide(
+    value: ParsedValue,
+    analyte: Analyte,
+    ruleset: RuleSet,
+    outcomes: list[Outcome],
+    options: Candidates,
+    plausible_units: list[str],
+) -> Classified:
+    if all(outcome.reading is None for outcome in outcomes):
+        patient = options.known.describe()
+        return _error(
+            value,
+            "UNSUPPORTED_POPULATION",
+            f"'{value.text}': no rule in the rules file covers {analyte.name} for this "
+            f"patient ({patient}).",
+        )
+    readings = [outcome.reading for outcome in outcomes if outcome.reading is not None]
+    if any(len(reading.categories) > 1 for reading in readings):
+        spanned = sorted(
+            {c for reading in readings for c in reading.categories},
+            key=analyte.category_ids.index,
+        )
+        labels = ", ".join(analyte.category_label(c) for c in spanned)
+        return _error(
+            value,
+            "CENSORED_AMBIGUOUS",
+            f"'{value.text}': the result only gives a limit, and values within it fall in "
+            f"different categories ({labels}); the exact value is needed.",
+        )
+    if len({outcome.category for outcome in outcomes}) == 1:
+        chosen = outcomes[0]
+        assert chosen.reading is not None
+        finding = build_finding(
+            value, analyte, ruleset, chosen.reading, chosen.unit, options, plausible_units
+        )
+        conflicts = build_conflicts(value, analyte, ruleset, chosen.reading, chosen.unit, options)
+        return Classified(finding=finding, conflicts=conflicts)
+
+    unit_matters = value.unit is None and any(
+        len({o.category for o in outcomes if o.context == context}) > 1
+        for context in options.contexts
+    )
+    if unit_matters:
+        first_context = [o for o in outcomes if o.context == options.contexts[0]]
+        return _error(
+            value,
+            "MISSING_UNIT",
+            f"'{value.text}' has no unit, and the category depends on it "
+            f"({_label_list(analyte, first_context, 'unit')}); give the unit "
+            f"({' or '.join(analyte.units)}).",
+        )
+    needed = " and ".join(describe_attribute(attribute) for attribute in options.varied)
+    first_unit = [o for o in outcomes if o.unit == outcomes[0].unit]
+    return _error(
+        value,
+        "MISSING_CONTEXT",
+        f"'{value.text}': the cut-off for {analyte.name} depends on {needed or 'the patient'}, "
+        f"which the text does not state "
+        f"({_label_list(analyte, first_unit, 'context', options.varied)}).",
+    )
+
+
+def classify(value: ParsedValue, ruleset: RuleSet, context: PatientContext) -> Classified:
+    """A Finding (with conflicts) or a LabError for one parsed value. Never raises."""
+    problem = _precheck(value, ruleset)
+    if problem is not None:
+        return problem
+    assert value.analyte is not None
+    analyte = ruleset.analytes[value.analyte]
+    interval = interval_of(value)
+    factors = analyte.units
+
+    units = _units_to_try(value, analyte)
+    canonical = analyte.canonical_unit
+    plausible_units = [
+        unit
+        for unit in units
+        if not implausible(interval.converted(unit, canonical, factors), analyte.plausible)
+    ]
+    if not plausible_units:
+        limits = analyte.plausible.wording(analyte.canonical_unit)
+        where = "in any accepted unit" if value.unit is None else "for a living patient"
+        return _error(
+            value,
+            "IMPLAUSIBLE_VALUE",
+            f"'{value.text}' is not possible {where} ({analyte.name} must be {limits}); "
+            "check the number and the unit.",
+        )
+
+    options = candidates(analyte, context)
+    outcomes: list[Outcome] = []
+    for unit in plausible_units:
+        for patient in options.contexts:
+            rule = primary_rule(analyte, patient)
+            reading = read_rule(rule, interval, unit, factors) if rule else None
+            outcomes.append(Outcome(unit=unit, context=patient, reading=reading))
+    return _decide(value, analyte, ruleset, outcomes, options, plausible_units)

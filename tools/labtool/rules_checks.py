@@ -1,0 +1,197 @@
+"""Whole-file checks of a parsed rules file: coverage of every scale, vocabularies,
+primary-rule multiplicity, and that every citation points at a real corpus section.
+
+Each check returns messages of the form "<where>: <problem>"; the loader prefixes the
+file name.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from itertools import pairwise
+
+from labtool.corpus_index import CorpusDocument
+from labtool.rules_model import Analyte, Band, Population, Rule, RulesFile, SourceSpec
+from labtool.units import KNOWN_UNITS, format_number
+
+
+def _check_source(
+    source: SourceSpec, where: str, documents: Mapping[str, CorpusDocument] | None
+) -> Iterator[str]:
+    if documents is None:
+        return
+    document = documents.get(source.doc_id)
+    if document is None:
+        yield f"{where}: source doc_id '{source.doc_id}' is not a document in the corpus"
+    elif source.section not in document.sections:
+        yield (
+            f"{where}: section '{source.section}' is not a '## ' heading of "
+            f"'{source.doc_id}' ({document.path.name})"
+        )
+
+
+def _sort_key(band: Band) -> tuple[Decimal, int]:
+    lower = band.lower
+    if lower is None:
+        return (Decimal("-Infinity"), 0)
+    return (lower.value, 0 if lower.closed else 1)
+
+
+def _check_coverage(bands: list[Band], unit: str, where: str) -> Iterator[str]:
+    """Bands must tile (0, infinity): each shared boundary closed on exactly one side."""
+    for index, band in enumerate(bands, start=1):
+        lower, upper = band.lower, band.upper
+        if lower is not None and upper is not None:
+            empty = lower.value > upper.value or (
+                lower.value == upper.value and not (lower.closed and upper.closed)
+            )
+            if empty:
+                yield f"{where}, band {index}: lower bound is not below the upper bound"
+    ordered = sorted(bands, key=_sort_key)
+    first = ordered[0].lower
+    if first is not None and first.value > 0:
+        low = format_number(first.value)
+        yield f"{where}: gap below {low} {unit} (the first band must start at 0)"
+    for previous, current in pairwise(ordered):
+        upper, lower = previous.upper, current.lower
+        if upper is None or lower is None:
+            yield f"{where}: two bands overlap (both are open on the same side)"
+            continue
+        at = f"{format_number(upper.value)} {unit}"
+        if upper.value < lower.value:
+            yield f"{where}: gap between {at} and {format_number(lower.value)} {unit}"
+        elif upper.value > lower.value:
+            yield f"{where}: bands overlap between {format_number(lower.value)} {unit} and {at}"
+        elif upper.closed and lower.closed:
+            yield f"{where}: bands overlap at {at} (both bands include it)"
+        elif not upper.closed and not lower.closed:
+            yield f"{where}: gap at {at} (neither band includes it)"
+    if ordered[-1].upper is not None:
+        high = format_number(ordered[-1].upper.value)
+        yield f"{where}: gap above {high} {unit} (the last band must be open above)"
+
+
+def _population_conflicts(population: Population) -> Iterator[str]:
+    if population.sex == "male" and population.pregnant:
+        yield "population is male and pregnant"
+    if population.trimester is not None and population.pregnant is False:
+        yield "population has a trimester but is not pregnant"
+    low, high = population.age_min_years, population.age_max_years
+    if low is not None and high is not None and low >= high:
+        yield "population age_min_years is not below age_max_years"
+
+
+def _compatible(a: Population, b: Population) -> bool:
+    """Could one person belong to both populations?"""
+    for key in ("sex", "pregnant", "trimester", "inflammation"):
+        left, right = getattr(a, key), getattr(b, key)
+        if left is not None and right is not None and left != right:
+            return False
+    if "male" in (a.sex, b.sex) and True in (a.pregnant, b.pregnant):
+        return False
+    low = max((x for x in (a.age_min_years, b.age_min_years) if x is not None), default=None)
+    high = min((x for x in (a.age_max_years, b.age_max_years) if x is not None), default=None)
+    return low is None or high is None or low < high
+
+
+def _check_rule(
+    rule: Rule, analyte: Analyte, where: str, documents: Mapping[str, CorpusDocument] | None
+) -> Iterator[str]:
+    vocabulary = set(analyte.category_ids)
+    for problem in _population_conflicts(rule.population):
+        yield f"{where}: {problem}"
+    for unit, bands in rule.scales.items():
+        scale_where = f"{where}, scale '{unit}'"
+        if unit not in analyte.units:
+            yield f"{scale_where}: unit '{unit}' is not listed in the analyte's units"
+        for index, band in enumerate(bands, start=1):
+            band_where = f"{scale_where}, band {index}"
+            if rule.role == "primary" and isinstance(band.category, list):
+                yield f"{band_where}: a primary rule needs a single category, not a list"
+            for category in band.categories:
+                if category not in vocabulary:
+                    yield (
+                        f"{band_where}: category '{category}' is not in the analyte's "
+                        f"categories ({', '.join(analyte.category_ids)})"
+                    )
+            yield from _check_source(band.source, band_where, documents)
+        yield from _check_coverage(bands, unit, scale_where)
+
+
+def _check_analyte(
+    key: str, analyte: Analyte, documents: Mapping[str, CorpusDocument] | None
+) -> Iterator[str]:
+    where = f"analyte '{key}'"
+    if analyte.units.get(analyte.canonical_unit) != 1:
+        yield f"{where}: canonical_unit '{analyte.canonical_unit}' needs factor 1 in units"
+    kinds = {KNOWN_UNITS[unit] for unit in analyte.units}
+    if len(kinds) > 1:
+        yield f"{where}: units mix kinds that cannot convert ({', '.join(sorted(kinds))})"
+    duplicates = [c for c, n in Counter(analyte.category_ids).items() if n > 1]
+    if duplicates:
+        yield f"{where}: duplicate categories {', '.join(duplicates)}"
+    if analyte.near_threshold.source is not None:
+        yield from _check_source(
+            analyte.near_threshold.source, f"{where}, near_threshold", documents
+        )
+    for rule in analyte.rules:
+        yield from _check_rule(rule, analyte, f"{where}, rule '{rule.id}'", documents)
+
+    primaries = [rule for rule in analyte.rules if rule.role == "primary"]
+    if not primaries:
+        yield f"{where}: no primary rule (exactly one per population is needed)"
+    seen: dict[str, str] = {}
+    for rule in primaries:
+        population = rule.population.model_dump_json(exclude_none=True)
+        if population in seen:
+            yield (
+                f"{where}, rule '{rule.id}': a second primary rule for population "
+                f"{rule.population.describe()} (first: '{seen[population]}')"
+            )
+        seen.setdefault(population, rule.id)
+    for rule in analyte.rules:
+        if (
+            rule.role == "comparison"
+            and primaries
+            and not any(_compatible(rule.population, primary.population) for primary in primaries)
+        ):
+            yield (
+                f"{where}, rule '{rule.id}': no primary rule covers its population "
+                f"({rule.population.describe()})"
+            )
+
+
+def check_rules(rules: RulesFile, documents: Mapping[str, CorpusDocument] | None) -> list[str]:
+    """Every problem in the file, in file order (empty when the file is usable)."""
+    problems: list[str] = []
+    rule_ids = Counter(rule.id for analyte in rules.analytes.values() for rule in analyte.rules)
+    for rule_id, count in rule_ids.items():
+        if count > 1:
+            problems.append(f"rule '{rule_id}': duplicate rule id (used {count} times)")
+    for key, analyte in rules.analytes.items():
+        problems.extend(_check_analyte(key, analyte, documents))
+
+    conclusion_ids = Counter(conclusion.id for conclusion in rules.conclusions)
+    for conclusion in rules.conclusions:
+        where = f"conclusion '{conclusion.id}'"
+        if conclusion_ids[conclusion.id] > 1:
+            problems.append(f"{where}: duplicate conclusion id")
+        for analyte_key, categories in conclusion.when.items():
+            target = rules.analytes.get(analyte_key)
+            if target is None:
+                problems.append(f"{where}: unknown analyte '{analyte_key}' in 'when'")
+                continue
+            if not categories:
+                problems.append(f"{where}: no categories listed for '{analyte_key}'")
+            for category in categories:
+                if category not in target.category_ids:
+                    problems.append(
+                        f"{where}: unknown category '{category}' for analyte '{analyte_key}'"
+                    )
+        for analyte_key in conclusion.unless_present:
+            if analyte_key not in rules.analytes:
+                problems.append(f"{where}: unknown analyte '{analyte_key}' in 'unless_present'")
+        problems.extend(_check_source(conclusion.source, where, documents))
+    return problems
