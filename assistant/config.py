@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -64,7 +65,18 @@ def collection_name(pack: Path) -> str:
     return f"pack-{name}"[:63]
 
 
-DEFAULT_PACK = PROJECT_ROOT / "corpus" / "b12"
+def _default_pack() -> Path:
+    """The pack corpus/packs.yaml names as the default (the code itself names no field)."""
+    corpus = PROJECT_ROOT / "corpus"
+    try:
+        data = yaml.safe_load((corpus / "packs.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        data = {}
+    name = data.get("default") if isinstance(data, dict) else None
+    return corpus / str(name) if name else corpus
+
+
+DEFAULT_PACK = _default_pack()
 
 
 class Settings(BaseSettings):
@@ -108,9 +120,14 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _paths_from_pack(cls, data: Any) -> Any:
-        """Documents, rules and collection follow the pack unless set on their own."""
-        if not isinstance(data, dict) or "pack" not in data:
+        """Documents, rules and collection follow the pack unless set on their own; a corpus
+        folder given without a pack is the pack."""
+        if not isinstance(data, dict):
             return data
+        if "pack" not in data:
+            if "corpus_dir" not in data:
+                return data
+            data = {**data, "pack": data["corpus_dir"]}
         pack = Path(data["pack"])
         filled = dict(data)
         filled.setdefault("corpus_dir", pack)

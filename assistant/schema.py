@@ -7,30 +7,56 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from labtool.report import LabReport
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SourceType = Literal["Guideline", "Research"]
+# What a document is, most authoritative first (docs/pack-format.md).
+DocumentKind = Literal[
+    "national_guideline",
+    "society_guideline",
+    "systematic_review",
+    "laboratory_handbook",
+    "primary_study",
+    "secondary_summary",
+    "ai_generated_summary",
+]
+GUIDELINE_KINDS = frozenset({"national_guideline", "society_guideline"})
 ReviewStatus = Literal["submitted", "under_review", "approved"]
 Audience = Literal["clinician", "patient"]
 
 
 class DocumentMeta(BaseModel):
-    """Front matter of one corpus document: what a reference card shows."""
+    """Front matter of one corpus document: what a reference card shows.
+
+    A year or publisher the document does not state is None, never guessed.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     doc_id: str
     title: str
     source_type: SourceType
-    publisher: str
-    year: int
+    kind: DocumentKind | None = None
+    publisher: str | None = None
+    year: int | None = None
     url: str | None = None
     doi: str | None = None
     review_status: ReviewStatus
-    last_reviewed: str  # ISO date
+    last_reviewed: str = ""  # ISO date; "" when never reviewed
+    authors: tuple[str, ...] = ()  # as the document lists them
+    subject: str | None = None  # the document's own description of itself
+
+    @model_validator(mode="before")
+    @classmethod
+    def _type_from_kind(cls, data: Any) -> Any:
+        """A document that declares its kind is a guideline when a guideline body wrote it."""
+        if isinstance(data, dict) and data.get("kind") and not data.get("source_type"):
+            guideline = data["kind"] in GUIDELINE_KINDS
+            return {**data, "source_type": "Guideline" if guideline else "Research"}
+        return data
 
 
 class Passage(BaseModel):
@@ -42,6 +68,7 @@ class Passage(BaseModel):
     doc: DocumentMeta
     section: str  # heading path, e.g. "Diagnosis > Total B12 thresholds"
     text: str
+    patient: str = ""  # the section's patient-language version, same facts and numbers
     score: float = 0.0  # fused relevance; higher is better
     dense_similarity: float | None = None  # cosine similarity, when the dense search saw it
 
@@ -53,11 +80,11 @@ class Citation(BaseModel):
     doc_id: str
     title: str
     source_type: SourceType
-    year: int
+    year: int | None = None  # None when the document states none
     section: str
     text: str
     chunk_id: str = ""
-    publisher: str = ""
+    publisher: str | None = None  # None when the document states none
     review_status: ReviewStatus = "approved"
     last_reviewed: str = ""
 

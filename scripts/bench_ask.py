@@ -33,6 +33,9 @@ class TimedSearcher:
     def reset(self) -> None:
         self.calls, self.seconds = 0, 0.0
 
+    def indexed_passages(self) -> list[Any]:
+        return list(self._inner.indexed_passages())
+
     def search(self, query: str, k: int | None = None, **options: Any) -> list[Any]:
         started = time.perf_counter()
         try:

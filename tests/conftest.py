@@ -9,6 +9,7 @@ import pytest
 
 import assistant.offline  # noqa: F401  (offline variables before any heavy import)
 from assistant.config import get_settings
+from assistant.domain.language import DomainLanguage
 
 
 @pytest.fixture(autouse=True)
@@ -23,3 +24,12 @@ def _isolated_state(
     get_settings.cache_clear()
     yield data_dir
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def b12_language() -> DomainLanguage:
+    """The B12 pack's compiled domain (its domain file and the test names of its rules)."""
+    from assistant.config import PROJECT_ROOT, Settings
+    from assistant.resources import Resources
+
+    return Resources(Settings(pack=PROJECT_ROOT / "corpus" / "b12")).language()

@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from assistant.domain.topics import TOPIC_BY_KEY, analytes_in, content_stems, topics_of
+from assistant.domain.language import DomainLanguage
 from assistant.schema import Evidence, Passage
 from assistant.text.sentences import (
     number_tokens,
@@ -25,19 +25,6 @@ INTRODUCTION_SECTION = "Introduction"  # the loader's name for text before the f
 # quoted as an answer (corpus/README.md).
 SOURCE_NOTES_SECTION = "Source notes"
 
-# Sentences about the corpus itself (provenance, what the lab tool does, what was not checked):
-# true and useful in a passage card, but not clinical statements to build an answer from.
-_META = re.compile(
-    r"\blab tool\b|\b(?:this|the) (?:project|corpus)\b|\breported (?:here )?via\b"
-    r"|\bsecondary (?:reproductions?|summar(?:y|ies)|material|source)\b"
-    r"|\bnot (?:been )?(?:available|retrieved|found|traced|checked|confirmed|reproduced|quoted)\b"
-    r"|\bcould not be (?:read|traced|checked|verified)\b|\bawaits? a check\b|\bunder review\b"
-    r"|\bseed (?:answer )?page\b|\bproject choice\b|\bas reproduced\b"
-    r"|\bengineering choice\b|\beverything below\b|\b(?:set out|described) (?:in the next|below)\b"
-    r"|\bpassages say so\b|^(?:this|it) is the \w+ reference\b|\bnone are quoted\b"
-    r"|\bfor (?:two|three|four|several) points\b",
-    re.IGNORECASE,
-)
 # A sentence that hinges on the one before it ("It is consistent with...", "...is therefore not
 # reassuring", "the two boundaries", "this second step"): alone it reads poorly or misleads.
 _LEANS_BACK = re.compile(
@@ -53,8 +40,6 @@ _LEANS_BACK = re.compile(
     r"|\bthe same (?:figure|value|study|boundary|advice|limit|cut-?off|source)s?\b",
     re.IGNORECASE,
 )
-# Other subjects a figure can belong to besides the analytes ("not anaemia at 120 g/L").
-_ANAEMIA = re.compile(r"\ban(?:a)?emi", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -68,6 +53,8 @@ class Candidate:
     topic: str | None
     score: float
     stems: frozenset[str]
+    subjects: frozenset[str]  # the lab tests it is about: named, else named by its heading
+    shown: str  # as the answer shows it (with its heading when that names the subject)
 
     @property
     def has_number(self) -> bool:
@@ -76,26 +63,6 @@ class Candidate:
     @property
     def leans_back(self) -> bool:
         return leans_back(self.text)
-
-    @property
-    def subjects(self) -> frozenset[str]:
-        """The lab tests the sentence is about: those it names, else those its heading names."""
-        return subjects_of(self.text) or subjects_of(heading_of(self.passage))
-
-    @property
-    def shown(self) -> str:
-        """The sentence as the answer shows it.
-
-        A figure whose subject lives only in the section heading ("Deficiency is confirmed below
-        25 pmol/L" under "Active B12 thresholds") is shown with that heading as its context.
-        """
-        heading = heading_of(self.passage)
-        if not self.has_number or subjects_of(self.text) or not subjects_of(heading):
-            return self.text
-        text = self.text
-        if text[:1].isupper() and text[1:2].islower():
-            text = text[0].lower() + text[1:]  # "Deficiency is..." -> "...: deficiency is..."
-        return f"{heading}: {text}"
 
 
 class CitationRegistry:
@@ -135,11 +102,6 @@ def passage_sentences(passage: Passage) -> list[str]:
     return [s for s in sentences if len(s.split()) >= _MIN_WORDS and not s.rstrip().endswith(":")]
 
 
-def is_meta(sentence: str) -> bool:
-    """A sentence about the corpus or the tool rather than about patients and tests."""
-    return bool(_META.search(sentence))
-
-
 def leans_back(sentence: str) -> bool:
     """A sentence that depends on the one before it to be understood correctly."""
     return bool(_LEANS_BACK.search(sentence))
@@ -148,12 +110,6 @@ def leans_back(sentence: str) -> bool:
 def is_quotable_section(section: str) -> bool:
     """Sections whose sentences may be answer statements (not summaries, not source notes)."""
     return section not in (INTRODUCTION_SECTION, SOURCE_NOTES_SECTION)
-
-
-def subjects_of(text: str) -> frozenset[str]:
-    """Lab tests (rules-file keys) a text names; "anaemia" counts as haemoglobin."""
-    found = analytes_in(text)
-    return found | {"hb"} if _ANAEMIA.search(text) else found
 
 
 def heading_of(passage: Passage) -> str:
@@ -179,10 +135,13 @@ def _paragraphs(text: str) -> list[str]:
     return units
 
 
-def score_candidates(evidence: Evidence, focus: str, context: str) -> list[Candidate]:
+def score_candidates(
+    evidence: Evidence, focus: str, context: str, language: DomainLanguage
+) -> list[Candidate]:
     """Every usable sentence with a relevance score: this turn's words count double."""
-    focus_stems = content_stems(focus)
-    context_stems = content_stems(context) - focus_stems
+    words = language.vocabulary
+    focus_stems = words.content_stems(focus)
+    context_stems = words.content_stems(context) - focus_stems
     asked_figures = number_values(focus)  # "where does 150 pmol/L come from?"
     candidates: list[Candidate] = []
     for rank, passage in enumerate(evidence.passages):
@@ -191,12 +150,14 @@ def score_candidates(evidence: Evidence, focus: str, context: str) -> list[Candi
         hint = evidence.topic_hints.get(passage.chunk_id)
         intro_penalty = 3.0 if passage.section == INTRODUCTION_SECTION else 0.0
         for order, sentence in enumerate(passage_sentences(passage)):
-            if is_meta(sentence):
+            if language.is_meta(sentence):
                 continue
-            stems = frozenset(content_stems(sentence))
+            stems = frozenset(words.content_stems(sentence))
             overlap = 2.0 * len(stems & focus_stems) + len(stems & context_stems)
-            topics = topics_of(sentence)
+            topics = language.topics_of(sentence)
             topic = topics[0] if topics else hint
+            if language.derived:
+                topic = language.section_for_heading(heading_of(passage)) or topic
             score = overlap / math.sqrt(max(len(stems), 4)) * 3.0
             score += 1.0 / (1 + rank)  # retrieval order still matters
             score += 0.2 if number_tokens(sentence) else 0.0
@@ -205,12 +166,30 @@ def score_candidates(evidence: Evidence, focus: str, context: str) -> list[Candi
             if hint is not None and topic == hint:
                 score += 0.5
             score -= intro_penalty + (0.5 if leans_back(sentence) else 0.0)
-            candidates.append(Candidate(sentence, passage, rank, order, topic, score, stems))
+            subjects, shown = _subjects_and_shown(sentence, passage, language)
+            candidates.append(
+                Candidate(sentence, passage, rank, order, topic, score, stems, subjects, shown)
+            )
     return candidates
 
 
-def topic_heading(key: str) -> str:
-    return TOPIC_BY_KEY[key].heading
+def _subjects_and_shown(
+    sentence: str, passage: Passage, language: DomainLanguage
+) -> tuple[frozenset[str], str]:
+    """The tests a sentence is about, and the sentence as shown.
+
+    A figure whose subject lives only in the section heading ("Deficiency is confirmed below
+    25 pmol/L" under "Active B12 thresholds") is shown with that heading as its context.
+    """
+    heading = heading_of(passage)
+    named, heading_names = language.subjects_of(sentence), language.subjects_of(heading)
+    subjects = named or heading_names
+    if not number_tokens(sentence) or named or not heading_names:
+        return subjects, sentence
+    text = sentence
+    if text[:1].isupper() and text[1:2].islower():
+        text = text[0].lower() + text[1:]  # "Deficiency is..." -> "...: deficiency is..."
+    return subjects, f"{heading}: {text}"
 
 
 def similar(a: Candidate, b: Candidate, threshold: float = 0.8) -> bool:

@@ -12,9 +12,10 @@ from decimal import Decimal
 
 from labtool.rules import RuleSet
 from labtool.rules_model import Analyte, Band, Rule
+from labtool.units import convert
 
-from assistant.answer.candidates import is_meta, leans_back, passage_sentences
-from assistant.domain.topics import ANALYTE_PATTERNS, analytes_in
+from assistant.answer.candidates import leans_back, passage_sentences
+from assistant.domain.language import DomainLanguage
 from assistant.schema import Difference, Evidence, Passage
 from assistant.sources.lookup import CorpusLookup
 from assistant.text.sentences import number_values
@@ -22,35 +23,41 @@ from assistant.text.sentences import number_values
 _SAME_WITHIN = Decimal("0.02")  # 133 pmol/L and 180 ng/L are one cut-off in two units
 
 
-def analytes_named(text: str, ruleset: RuleSet) -> list[str]:
-    named = analytes_in(text)
-    return [key for key in ANALYTE_PATTERNS if key in ruleset.analytes and key in named]
+def analytes_named(text: str, ruleset: RuleSet, language: DomainLanguage) -> list[str]:
+    named = language.analytes_in(text)
+    return [key for key in ruleset.classified if key in named]  # context tests have no bands
 
 
 def source_differences(
-    ruleset: RuleSet, analyte_keys: list[str], lookup: CorpusLookup
+    ruleset: RuleSet, analyte_keys: list[str], lookup: CorpusLookup, language: DomainLanguage
 ) -> list[Difference]:
     differences = []
     for key in analyte_keys:
-        difference = _difference_for(ruleset.analytes[key], lookup)
+        difference = _difference_for(ruleset.analytes[key], lookup, language)
         if difference is not None:
             differences.append(difference)
     return differences
 
 
-def _difference_for(analyte: Analyte, lookup: CorpusLookup) -> Difference | None:
+def _difference_for(
+    analyte: Analyte, lookup: CorpusLookup, language: DomainLanguage
+) -> Difference | None:
     abnormal = analyte.categories[0].id
+    primaries = [rule for rule in analyte.rules if rule.role == "primary"]
+    if len(primaries) != 1:
+        return None  # cut-offs by population (age, sex, pregnancy): no single comparison
+    population = primaries[0].population
     cutoffs: list[tuple[Rule, Band, Decimal, str]] = []
     for rule in analyte.rules:
-        if rule.population.model_dump(exclude_none=True):
-            continue  # population-specific rules are not a disagreement about the same people
+        if rule.population != population:
+            continue  # a disagreement is about the same people
         found = _abnormal_boundary(rule, abnormal)
         if found is None:
             continue
         band, value, unit = found
-        factor = analyte.units.get(unit)
-        if factor is not None:
-            cutoffs.append((rule, band, value * factor, unit))
+        if unit in analyte.units:
+            canonical = convert(value, unit, analyte.canonical_unit, analyte.units)
+            cutoffs.append((rule, band, canonical, unit))
     primary = [c for c in cutoffs if c[0].role == "primary"]
     if not primary:
         return None
@@ -64,7 +71,7 @@ def _difference_for(analyte: Analyte, lookup: CorpusLookup) -> Difference | None
         boundary = band.upper if band.lower is None or band.lower.value == 0 else band.lower
         if boundary is None:
             continue
-        statement = _stated_by(lookup, band, boundary.value)
+        statement = _stated_by(lookup, band, boundary.value, language)
         if statement is None or (statement[1].doc.doc_id, statement[0]) in seen:
             continue
         seen.add((statement[1].doc.doc_id, statement[0]))
@@ -90,7 +97,9 @@ def _same(a: Decimal, b: Decimal) -> bool:
     return abs(a - b) <= _SAME_WITHIN * max(abs(a), abs(b))
 
 
-def _stated_by(lookup: CorpusLookup, band: Band, value: Decimal) -> tuple[str, Passage] | None:
+def _stated_by(
+    lookup: CorpusLookup, band: Band, value: Decimal, language: DomainLanguage
+) -> tuple[str, Passage] | None:
     """The sentence of the cited section stating the boundary; one that stands alone first."""
     stating = [
         (sentence, passage)
@@ -98,7 +107,7 @@ def _stated_by(lookup: CorpusLookup, band: Band, value: Decimal) -> tuple[str, P
         for sentence in passage_sentences(passage)
         if value in number_values(sentence)
     ]
-    standalone = [(s, p) for s, p in stating if not is_meta(s) and not leans_back(s)]
+    standalone = [(s, p) for s, p in stating if not language.is_meta(s) and not leans_back(s)]
     best = standalone or stating
     return best[0] if best else None
 

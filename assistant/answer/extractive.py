@@ -12,6 +12,7 @@ one before it unless that one is shown too, never a figure without the subject i
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -21,10 +22,9 @@ from assistant.answer.candidates import (
     is_quotable_section,
     score_candidates,
     similar,
-    topic_heading,
 )
 from assistant.answer.lab_section import lab_statements, render_lab_answer, render_lab_details
-from assistant.domain.topics import TOPIC_BY_KEY, TOPICS, analytes_in, content_stems, topics_of
+from assistant.domain.language import DomainLanguage
 from assistant.question.followup import ResolvedQuestion
 from assistant.schema import Difference, Evidence, LabEvidence
 
@@ -36,6 +36,12 @@ _SENTENCES_PER_SECTION = 6
 _MIN_SECTION_SCORE = 0.4
 _ON_ASPECT = 1.0  # bonus for a direct-answer sentence on the aspect the question asks about
 _FROM_THE_QUESTION = 0.75  # section bonus for passages the question itself retrieved
+_OFF_SUBJECT = 0.5  # section penalty for a statement about another test than the one asked
+_DEFINES = 2.0  # direct-answer bonus for the sentence defining what "What is X?" asks
+_DEFINITION_QUESTION = re.compile(
+    r"^(?:what\s+(?:is|are)|define|definition\s+of)\s+(?:an?\s+|the\s+)?(?P<term>[^?]{3,60}?)\s*\??$",
+    re.IGNORECASE,
+)
 _RESTATES = 0.5  # share of words a corpus sentence shares with a lab-tool statement it repeats
 DIFFERENCES_HEADING = "### Where sources differ"
 
@@ -44,6 +50,7 @@ def compose_body(
     question: ResolvedQuestion | None,
     evidence: Evidence,
     registry: CitationRegistry,
+    language: DomainLanguage,
     *,
     labs: LabEvidence | None = None,
     differences: Sequence[Difference] = (),
@@ -61,38 +68,46 @@ def compose_body(
         blocks.append(render_lab_answer(labs, registry))
     differences_shown = not differences
     if question is not None and evidence.passages:
-        candidates = score_candidates(evidence, question.focus, question.context)
+        candidates = score_candidates(evidence, question.focus, question.context, language)
+        asked = question.asked or question.question
         # The direct answer answers the words asked; the lab results only steer the sections.
         asked_only = (
-            score_candidates(evidence, question.asked, question.context)
+            score_candidates(evidence, asked, question.context, language)
             if question.findings
             else candidates
         )
         if labs is not None:
-            candidates = _not_restating(candidates, lab_statements(labs))
-            asked_only = _not_restating(asked_only, lab_statements(labs))
-        tests = analytes_in(question.question) or analytes_in(question.context)
+            candidates = _not_restating(candidates, lab_statements(labs), language)
+            asked_only = _not_restating(asked_only, lab_statements(labs), language)
+        tests = language.analytes_in(question.question) or language.analytes_in(question.context)
         # Population and condition words ("folate", "pregnancy") qualify a question; they do not
         # say which aspect of it is asked.
-        aspects = [key for key in topics_of(question.asked) if key != "special"]
-        direct = _direct_answer(asked_only, evidence, tests, aspects) if direct_answer else []
+        qualifiers = language.keys_with_role("qualifier")
+        aspects = [key for key in language.topics_of(asked) if key not in qualifiers]
+        direct = (
+            _direct_answer(asked_only, evidence, tests, aspects, question.question)
+            if direct_answer
+            else []
+        )
         if direct:
             blocks.append(" ".join(_cited(c, registry) for c in direct))
         if question.is_followup:
-            candidates = _on_this_turn(candidates, question.focus)
+            candidates = _on_this_turn(candidates, question.focus, language)
         # Comparison sources are quoted under "Where sources differ", not repeated above it.
         reserved = {sentence for d in differences for sentence, _ in d.statements[1:]}
         sections = _select_sections(
             candidates,
             list(direct),
             reserved,
+            language,
             broad=broad,
             main_ids=evidence.main_ids,
             tests=tests,
         )
+        thresholds_keys = language.keys_with_role("thresholds")
         for key, picked in sections:
-            blocks.append(_render_section(key, picked, registry))
-            if key == "thresholds" and not differences_shown:
+            blocks.append(_render_section(language.heading(key), picked, registry))
+            if key in thresholds_keys and not differences_shown:
                 blocks.append(_render_differences(differences, registry))
                 differences_shown = True
     if not differences_shown:
@@ -106,9 +121,11 @@ def _cited(candidate: Candidate, registry: CitationRegistry) -> str:
     return registry.cited(candidate.shown, candidate.passage)
 
 
-def _not_restating(candidates: list[Candidate], statements: list[str]) -> list[Candidate]:
+def _not_restating(
+    candidates: list[Candidate], statements: list[str], language: DomainLanguage
+) -> list[Candidate]:
     """Leave out corpus sentences that repeat what the lab tool already says."""
-    said = [frozenset(content_stems(statement)) for statement in statements]
+    said = [frozenset(language.vocabulary.content_stems(statement)) for statement in statements]
     return [
         c
         for c in candidates
@@ -121,10 +138,21 @@ def _off_subject(candidate: Candidate, tests: frozenset[str]) -> bool:
     return bool(tests and candidate.subjects and not candidate.subjects & tests)
 
 
-def _on_this_turn(candidates: list[Candidate], focus: str) -> list[Candidate]:
+def _on_this_turn(
+    candidates: list[Candidate], focus: str, language: DomainLanguage
+) -> list[Candidate]:
     """For a follow-up, sentences on what this turn asks, not only on the earlier topic."""
-    wanted = frozenset(content_stems(focus))
+    wanted = frozenset(language.vocabulary.content_stems(focus))
     return [c for c in candidates if c.stems & wanted]
+
+
+def _defined_term(question: str) -> re.Pattern[str] | None:
+    """For "What is X?" / "Define X": a pattern for a sentence that defines X ("X is ...")."""
+    match = _DEFINITION_QUESTION.match(question.strip())
+    if match is None:
+        return None
+    term = r"\s+".join(re.escape(word) for word in match.group("term").split())
+    return re.compile(rf"\b{term}\s+(?:is|are|means|refers to)\b", re.IGNORECASE)
 
 
 def _direct_answer(
@@ -132,6 +160,7 @@ def _direct_answer(
     evidence: Evidence,
     tests: frozenset[str],
     aspects: list[str],
+    question: str = "",
 ) -> list[Candidate]:
     """The best sentences from what the question itself retrieved, from different documents.
 
@@ -151,8 +180,13 @@ def _direct_answer(
         c for c in standalone if not evidence.main_ids or c.passage.chunk_id in evidence.main_ids
     ]
 
+    defines = _defined_term(question)
+
     def relevance(candidate: Candidate) -> float:
-        return candidate.score + (_ON_ASPECT if candidate.topic in aspects else 0.0)
+        bonus = _ON_ASPECT if candidate.topic in aspects else 0.0
+        if defines is not None and defines.search(candidate.text):
+            bonus += _DEFINES  # "What is stage 2 hypertension?": its definition first
+        return candidate.score + bonus
 
     chosen: list[Candidate] = []
     ranked = sorted(pool or standalone, key=lambda c: (-relevance(c), c.rank, c.order))
@@ -176,7 +210,10 @@ def _direct_answer(
 
 
 def _section_key(
-    candidate: Candidate, main_ids: frozenset[str], tests: frozenset[str]
+    candidate: Candidate,
+    language: DomainLanguage,
+    main_ids: frozenset[str],
+    tests: frozenset[str],
 ) -> tuple[float, int, int]:
     """Within a section, sentences squarely on its topic (and stating figures) come first.
 
@@ -187,12 +224,15 @@ def _section_key(
     added.
     """
     on_topic = 0.0
-    if candidate.topic is not None:
-        on_topic = 0.6 * min(len(TOPIC_BY_KEY[candidate.topic].pattern.findall(candidate.text)), 3)
+    section = language.section(candidate.topic) if candidate.topic is not None else None
+    if section is not None:
+        on_topic = 0.6 * min(section.hits(candidate.text), 3)
     figures = 0.5 if candidate.has_number else 0.0
     from_question = candidate.passage.chunk_id in main_ids and not _off_subject(candidate, tests)
     asked = _FROM_THE_QUESTION if from_question else 0.0
-    key = 0.5 * candidate.score + on_topic + figures + asked
+    # A statement about another test than the one asked comes after those about it.
+    off_subject = _OFF_SUBJECT if _off_subject(candidate, tests) else 0.0
+    key = 0.5 * candidate.score + on_topic + figures + asked - off_subject
     return (-key, candidate.rank, candidate.order)
 
 
@@ -200,6 +240,7 @@ def _select_sections(
     candidates: list[Candidate],
     used: list[Candidate],
     reserved: set[str],
+    language: DomainLanguage,
     *,
     broad: bool,
     main_ids: frozenset[str] = frozenset(),
@@ -208,7 +249,7 @@ def _select_sections(
     """Per topic, in layout order: the best sentences from a few passages, none repeated."""
     max_passages = _PASSAGES_PER_SECTION_BROAD if broad else _PASSAGES_PER_SECTION_FOCUSED
     by_topic: dict[str, list[Candidate]] = defaultdict(list)
-    for candidate in sorted(candidates, key=lambda c: _section_key(c, main_ids, tests)):
+    for candidate in sorted(candidates, key=lambda c: _section_key(c, language, main_ids, tests)):
         eligible = (
             candidate.score >= _MIN_SECTION_SCORE
             and candidate.text not in reserved
@@ -217,7 +258,7 @@ def _select_sections(
         if candidate.topic is not None and eligible:
             by_topic[candidate.topic].append(candidate)
     sections: list[tuple[str, list[Candidate]]] = []
-    for topic in TOPICS:
+    for topic in language.sections:
         picked: list[Candidate] = []
         per_passage: dict[str, int] = defaultdict(int)
         for candidate in by_topic.get(topic.key, []):
@@ -260,8 +301,8 @@ def _in_source_order(picked: list[Candidate]) -> list[Candidate]:
     return sorted(picked, key=lambda c: (first_pick[c.passage.chunk_id], c.order))
 
 
-def _render_section(key: str, picked: list[Candidate], registry: CitationRegistry) -> str:
-    lines = [f"### {topic_heading(key)}", ""]
+def _render_section(heading: str, picked: list[Candidate], registry: CitationRegistry) -> str:
+    lines = [f"### {heading}", ""]
     lines.extend(f"- {_cited(c, registry)}" for c in picked)
     return "\n".join(lines)
 

@@ -22,7 +22,7 @@ class LLMError(Exception):
 
 
 SYSTEM_PROMPT = """\
-You are a clinical guideline assistant for vitamin B12 deficiency and anaemia.
+You are a clinical guideline assistant for {subject}.
 Answer ONLY from the numbered passages and the lab tool output you are given.
 Rules:
 - Cite every sentence with the number of the passage it comes from, in square brackets, e.g. [2].
@@ -84,6 +84,7 @@ def build_prompt(
     lab_output: str | None,
     conversation: str = "",
     audience: Audience = "clinician",
+    subject: str = "",
 ) -> list[tuple[str, str]]:
     """(role, content) messages: instructions, then the evidence and the question."""
     blocks = []
@@ -99,7 +100,9 @@ def build_prompt(
     if conversation:
         parts.append(f"Conversation so far (for context only):\n{conversation}")
     parts.append(f"Question: {question}")
-    system = SYSTEM_PROMPT + (f"\n{_PATIENT_NOTE}\n" if audience == "patient" else "")
+    system = SYSTEM_PROMPT.format(subject=subject or "the guidelines below")
+    if audience == "patient":
+        system += f"\n{_PATIENT_NOTE}\n"
     return [("system", system), ("human", "\n\n".join(parts))]
 
 

@@ -36,13 +36,18 @@ def citation_for(n: int, passage: Passage) -> Citation:
 
 
 def reference_line(citation: Citation) -> str:
-    """One entry: number, type, title, publisher, year, section, review status."""
+    """One entry: number, type, title, publisher, year, section, review status.
+
+    A publisher or year the document does not state is left out of the line.
+    """
     status = _STATUS_LABELS.get(citation.review_status, citation.review_status)
     reviewed = f", last reviewed {citation.last_reviewed}" if citation.last_reviewed else ""
-    publisher = f" {citation.publisher}," if citation.publisher else ""
+    year = str(citation.year) if citation.year is not None else ""
+    source = ", ".join(part for part in (citation.publisher, year) if part)
+    source = f" {source}." if source else ""
     return (
-        f"{citation.n}. **{citation.source_type}**: {citation.title.rstrip('.')}.{publisher} "
-        f"{citation.year}. Section: {citation.section}. Review status: {status}{reviewed}."
+        f"{citation.n}. **{citation.source_type}**: {citation.title.rstrip('.')}.{source} "
+        f"Section: {citation.section}. Review status: {status}{reviewed}."
     )
 
 

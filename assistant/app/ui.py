@@ -24,24 +24,15 @@ from assistant.app import messages as ui_messages
 from assistant.app.feedback import FeedbackStore, RatedAnswer, feedback_path, rating_from_like
 from assistant.app.messages import ChatMessage
 from assistant.config import ServeSettings, Settings
+from assistant.domain.model import Domain
 from assistant.schema import AnswerResult, Audience
 
 logger = logging.getLogger(__name__)
 
-TITLE = "B12 Guideline Assistant"
-HEADER = f"""# {TITLE}
-Vitamin B12 deficiency and anaemia: answers drawn only from a curated guideline corpus, each
-statement with numbered citations. Lab values are classified by deterministic, cited rules."""
 DISCLAIMER = (
     "**For healthcare professionals.** Decision support only: verify against the cited "
     "sources and use clinical judgement. Sources show their review status and last review date."
 )
-EXAMPLES = [
-    "What is the recommended vitamin B12 level for treating anemia?",
-    "Serum B12 240 ng/L and MMA 450 nmol/L: what does this mean?",
-    "When is intramuscular rather than oral B12 replacement preferred?",
-    "Which tests confirm deficiency when the B12 result is indeterminate?",
-]
 AUDIENCES: list[tuple[str, str]] = [("Clinician", "clinician"), ("Patient", "patient")]
 CSS = """
 .disclaimer { border-left: 4px solid var(--color-accent); padding: 0.25rem 0.75rem;
@@ -220,14 +211,32 @@ class ChatHandlers:
         gr.Info("Thank you: feedback saved on this computer.")
 
 
-def build_app(settings: Settings, handlers: ChatHandlers | None = None) -> gr.Blocks:
+def pack_domain(settings: Settings) -> Domain:
+    """The pack's domain (title, header, examples); reading it loads no model."""
+    from assistant.pipeline import AssistantError
+    from assistant.resources import Resources
+
+    try:
+        return Resources(settings).domain()
+    except AssistantError as exc:
+        raise ServeError(str(exc)) from exc
+
+
+def header_markdown(domain: Domain) -> str:
+    return f"# {domain.title}\n{domain.ui.header}".strip()
+
+
+def build_app(
+    settings: Settings, handlers: ChatHandlers | None = None, domain: Domain | None = None
+) -> gr.Blocks:
     """The whole app; handlers default to the real pipeline, created on first question."""
     handlers = handlers or ChatHandlers.for_settings(settings)
+    domain = domain or pack_domain(settings)
     app: gr.Blocks
-    with gr.Blocks(title=TITLE, fill_height=True) as app:
+    with gr.Blocks(title=domain.title, fill_height=True) as app:
         with gr.Row(equal_height=True):
             with gr.Column(scale=3):
-                gr.Markdown(HEADER)
+                gr.Markdown(header_markdown(domain))
             audience = gr.Radio(
                 AUDIENCES,
                 value="clinician",
@@ -245,7 +254,7 @@ def build_app(settings: Settings, handlers: ChatHandlers | None = None) -> gr.Bl
             allow_tags=False,
             feedback_options=("Like", "Dislike"),
             buttons=["copy"],
-            placeholder="Ask about B12 deficiency: tests, thresholds, causes or treatment.",
+            placeholder=domain.ui.placeholder,
         )
         escape_user_text(chatbot)
         gr.ChatInterface(
@@ -259,7 +268,7 @@ def build_app(settings: Settings, handlers: ChatHandlers | None = None) -> gr.Bl
             ),
             additional_inputs=[audience, turns],
             additional_outputs=[turns],
-            examples=[[question] for question in EXAMPLES],
+            examples=[[question] for question in domain.ui.examples] or None,
             api_visibility="private",  # the public chat endpoint is /chat below
             fill_height=True,
         )
@@ -269,7 +278,9 @@ def build_app(settings: Settings, handlers: ChatHandlers | None = None) -> gr.Bl
     return app
 
 
-def launch(app: gr.Blocks, settings: Settings, *, block: bool = True) -> str:
+def launch(
+    app: gr.Blocks, settings: Settings, *, block: bool = True, title: str = "Guideline Assistant"
+) -> str:
     """Serve `app` on settings.serve's host and port; never a public share link.
 
     With `block`, wait until Ctrl-C; otherwise return the URL with the server running
@@ -283,7 +294,7 @@ def launch(app: gr.Blocks, settings: Settings, *, block: bool = True) -> str:
         server_port=serve.port,
         share=False,
         auth=auth,
-        auth_message=f"{TITLE}: sign in" if auth else None,
+        auth_message=f"{title}: sign in" if auth else None,
         prevent_thread_lock=True,
         quiet=True,  # Gradio's banner suggests share=True; this app never shares
         show_error=False,
@@ -297,7 +308,7 @@ def launch(app: gr.Blocks, settings: Settings, *, block: bool = True) -> str:
     )
     if block:
         login = " (login required)" if auth else ""
-        print(f"{TITLE} on {url}{login}; press Ctrl-C to stop", flush=True)
+        print(f"{title} on {url}{login}; press Ctrl-C to stop", flush=True)
         app.block_thread()
     return str(url)
 
@@ -316,8 +327,10 @@ def serve(settings: Settings) -> None:
         pipeline.searcher()
     except AssistantError as exc:
         raise ServeError(str(exc)) from exc
+    domain = pipeline.resources.domain()
+    handlers = ChatHandlers.for_settings(settings, pipeline)
     try:
-        launch(build_app(settings, ChatHandlers.for_settings(settings, pipeline)), settings)
+        launch(build_app(settings, handlers, domain), settings, title=domain.title)
     except OSError as exc:  # e.g. the port is taken
         raise ServeError(
             f"cannot serve on {settings.serve.host}:{settings.serve.port}: {exc}"

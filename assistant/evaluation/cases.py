@@ -230,3 +230,48 @@ def check_sources(cases: list[EvalCase], headings: dict[str, list[str]]) -> list
         for doc_id in [*case.citations.allowed_docs, *case.citations.required_docs]:
             check(case.id, doc_id, None, "citations")
     return problems
+
+
+def case_problems(path: Path) -> list[str]:
+    """Every problem in the case files of a folder (or one file), each as `file:line: ...`.
+
+    Unlike `load_cases`, which stops at the first bad file, this reports every case that does
+    not match the model, so `assistant pack check` can list them all.
+    """
+    from assistant.domain.pack import yaml_line
+
+    try:
+        files = _case_files(path)
+    except CaseError as exc:
+        return [str(exc)]
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+            node = yaml.compose(text)
+            raw = yaml.safe_load(text)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f":{mark.line + 1}" if mark is not None else ""
+            problems.append(f"{file}{at}: cannot read: {type(exc).__name__}")
+            continue
+        items = raw.get("cases") if isinstance(raw, dict) else None
+        if not isinstance(items, list):
+            problems.append(f"{file}:1: expected a mapping with a 'cases' list")
+            continue
+        for index, item in enumerate(items):
+            try:
+                case = EvalCase.model_validate(item)
+            except ValidationError as exc:
+                for error in exc.errors():
+                    line = yaml_line(node, ["cases", index, *error["loc"]])
+                    where = ".".join(str(part) for part in error["loc"]) or "case"
+                    message = str(error["msg"]).removeprefix("Value error, ")
+                    problems.append(f"{file}:{line}: case #{index + 1}: {where}: {message}")
+                continue
+            line = yaml_line(node, ["cases", index])
+            if case.id in seen:
+                problems.append(f"{file}:{line}: duplicate case id {case.id!r} ({seen[case.id]})")
+            seen.setdefault(case.id, f"{file.name}:{line}")
+    return problems

@@ -11,7 +11,7 @@ from decimal import Decimal
 from labtool.report import LabReport
 
 from assistant.evaluation.metrics import Evidence, MetricResult, count_metric, rate_metric
-from assistant.evaluation.rules_view import OTHER_ANALYTES, AnalyteBounds, RulesView
+from assistant.evaluation.rules_view import AnalyteBounds, RulesView
 from assistant.evaluation.text import (
     Quantity,
     claim_sentences,
@@ -102,7 +102,7 @@ def _analyte_before(text: str, position: int, rules: RulesView) -> str | None:
     """The analyte named closest before `position` ("" for one the rules do not cover)."""
     best: tuple[int, int, str] | None = None  # (end, length, key)
     names = [(a.key, alias) for a in rules.analytes.values() for alias in a.aliases]
-    names += [("", other) for other in OTHER_ANALYTES]
+    names += [("", other) for other in rules.other_names]
     for key, alias in names:
         for m in re.finditer(rf"(?<![a-z0-9]){re.escape(alias)}(?![a-z0-9])", text):
             if m.end() <= position:

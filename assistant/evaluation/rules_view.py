@@ -20,28 +20,6 @@ _BOUND_KEYS = ("less_than", "at_most", "more_than", "at_least")
 # Converted figures agree when they differ by less than this share (float noise only).
 _CONVERSION_TOLERANCE = 5e-4
 
-# How people write analyte names; the rules file's own `name` adds to these.
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "b12": ("b12", "cobalamin"),
-    "holotc": ("holotranscobalamin", "holotc", "holo-tc", "active b12"),
-    "mma": ("methylmalonic", "mma"),
-    "folate": ("folate", "folic"),
-    "homocysteine": ("homocysteine",),
-    "hb": ("haemoglobin", "hemoglobin", "hb"),
-    "mcv": ("mcv", "mean cell volume", "mean corpuscular volume"),
-    "ferritin": ("ferritin",),
-    "epo": ("erythropoietin", "epo"),
-}
-# Analytes the answer may name that a rules file does not classify: a number after them is
-# theirs, not the neighbouring covered analyte's ("red cell folate below 226.5 nmol/L").
-OTHER_ANALYTES = (
-    "red cell folate",
-    "red blood cell folate",
-    "rbc folate",
-    "transferrin saturation",
-    "crp",
-    "egfr",
-)
 _LABEL_STOPWORDS = frozenset({"above", "below", "level", "linked", "shown", "therapy", "possible"})
 
 
@@ -65,11 +43,22 @@ class RuleBounds:
         )
 
 
+@dataclass(frozen=True)
+class UnitScale:
+    """A unit of an analyte: value in this unit = slope × canonical value + intercept."""
+
+    slope: float
+    intercept: float = 0.0
+
+    def to_canonical(self, value: float) -> float:
+        return (value - self.intercept) / self.slope
+
+
 @dataclass
 class AnalyteBounds:
     key: str
     aliases: tuple[str, ...]
-    unit_factors: dict[str, float]  # normalised unit -> factor into the canonical unit
+    unit_factors: dict[str, UnitScale]  # normalised unit -> its relation to the canonical unit
     category_words: tuple[str, ...]  # stems of the category labels ("defici", "indeter", ...)
     rules: list[RuleBounds] = field(default_factory=list)
 
@@ -82,15 +71,18 @@ class AnalyteBounds:
         """A cut-off of one of `rules`, compared in canonical units (exact conversions only),
         or only in the stated unit when `same_unit`."""
         key = normalise_unit(unit)
-        factor = self.unit_factors.get(key)
-        if factor is None:
+        scale = self.unit_factors.get(key)
+        if scale is None:
             return False
-        stated = value * factor
+        stated = scale.to_canonical(value)
         for rule in rules:
             for bound, bound_unit in rule.bounds:
                 if same_unit and bound_unit != key:
                     continue
-                reference = bound * self.unit_factors.get(bound_unit, float("nan"))
+                bound_scale = self.unit_factors.get(bound_unit)
+                if bound_scale is None:
+                    continue
+                reference = bound_scale.to_canonical(bound)
                 if abs(stated - reference) <= _CONVERSION_TOLERANCE * max(abs(reference), 1e-12):
                     return True
         return False
@@ -100,6 +92,9 @@ class AnalyteBounds:
 class RulesView:
     analytes: dict[str, AnalyteBounds]
     units: list[str]  # every unit spelling the rules file uses, as written there
+    # Tests the rules do not classify: a number after one of them is theirs, not the
+    # neighbouring classified test's ("red cell folate below 226.5 nmol/L").
+    other_names: tuple[str, ...] = ()
 
 
 def _band_bounds(band: dict[str, Any]) -> list[float]:
@@ -131,7 +126,14 @@ def _rule(rule: dict[str, Any], spellings: set[str]) -> RuleBounds:
     return bounds
 
 
-def load_rules_view(path: Path) -> RulesView:
+def _scale(value: Any) -> UnitScale:
+    """A unit entry: a factor into the canonical unit, or an affine {slope, intercept}."""
+    if isinstance(value, dict):
+        return UnitScale(float(value["slope"]), float(value.get("intercept", 0)))
+    return UnitScale(1 / float(value))
+
+
+def load_rules_view(path: Path, other_names: tuple[str, ...] = ()) -> RulesView:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -140,12 +142,17 @@ def load_rules_view(path: Path) -> RulesView:
         raise RulesViewError(f"{path}: no 'analytes' mapping")
     analytes: dict[str, AnalyteBounds] = {}
     spellings: set[str] = set()
+    others = list(other_names)
     try:
         for key, spec in data["analytes"].items():
-            units = {normalise_unit(u): float(f) for u, f in (spec.get("units") or {}).items()}
+            written = [str(a).lower() for a in spec.get("aliases") or []]
+            if spec.get("role") == "context":
+                others.extend(written)
+                continue
+            units = {normalise_unit(u): _scale(f) for u, f in (spec.get("units") or {}).items()}
             spellings.update(spec.get("units") or {})
             name = str(spec.get("name", "")).lower()
-            aliases = tuple(dict.fromkeys([*_ALIASES.get(key, ()), key.lower()]))
+            aliases = tuple(dict.fromkeys([*written, key.lower()]))
             analytes[key] = AnalyteBounds(
                 key,
                 aliases,
@@ -153,6 +160,6 @@ def load_rules_view(path: Path) -> RulesView:
                 _category_words(spec, name),
                 [_rule(rule, spellings) for rule in spec.get("rules") or []],
             )
-    except (AttributeError, TypeError, ValueError) as exc:
+    except (AttributeError, TypeError, ValueError, KeyError, ZeroDivisionError) as exc:
         raise RulesViewError(f"{path}: unexpected rules shape: {exc}") from exc
-    return RulesView(analytes, sorted(spellings))
+    return RulesView(analytes, sorted(spellings), tuple(dict.fromkeys(o.lower() for o in others)))

@@ -24,8 +24,16 @@ from assistant.evaluation.scoring import aggregate, run_system
 from assistant.retrieval.search import Searcher as PipelineSearcher
 from assistant.schema import AnswerResult, Audience, Passage
 
-DEFAULT_CASES = PROJECT_ROOT / "evals" / "b12"
-DEFAULT_BASELINE = DEFAULT_CASES / "baseline.json"
+EVALS_DIR = PROJECT_ROOT / "evals"
+BASELINE_FILE = "baseline.json"
+
+
+def pack_cases(settings: Settings) -> Path:
+    """A pack's evaluation cases: evals/<pack name>/, else an `evals` folder inside the pack."""
+    shipped = EVALS_DIR / settings.pack.resolve().name
+    return shipped if shipped.is_dir() else settings.pack / "evals"
+
+
 DEFAULT_REPORT_DIR = PROJECT_ROOT / "reports" / "eval"
 
 
@@ -86,29 +94,48 @@ class NaiveSystem:
 
 
 def corpus_headings(corpus_dir: Path) -> dict[str, list[str]]:
-    """doc_id -> `## ` headings of every corpus document (to check case references)."""
-    from labtool.corpus_index import CorpusError, read_corpus
+    """doc_id -> section headings of every document of the pack (all formats)."""
+    from assistant.sources.lookup import CorpusLookup
 
-    try:
-        return {doc_id: list(doc.sections) for doc_id, doc in read_corpus(corpus_dir).items()}
-    except CorpusError as exc:
-        raise EvalError(f"corpus: {exc}") from exc
+    headings: dict[str, list[str]] = {}
+    for passage in CorpusLookup(corpus_dir).all_passages():
+        sections = headings.setdefault(passage.doc.doc_id, [])
+        if passage.section not in sections:
+            sections.append(passage.section)
+    if not headings:
+        raise EvalError(f"corpus: no documents in {corpus_dir}")
+    return headings
 
 
 def _load_inputs(settings: Settings, cases_path: Path) -> tuple[list[EvalCase], RulesView]:
-    from labtool.rules import RulesError, load_rules
+    from assistant.errors import AssistantError
+    from assistant.resources import Resources
 
     try:
         cases = load_cases(cases_path)
         # Validated as the assistant will load it, so a broken file stops the run up front.
-        load_rules(settings.rules_path, corpus_dir=settings.corpus_dir)
-        rules = load_rules_view(settings.rules_path)
-    except (CaseError, RulesError, RulesViewError) as exc:
+        Resources(settings).ruleset()
+        rules = (
+            load_rules_view(settings.rules_path, _unclassified_tests(settings))
+            if settings.rules_path.exists()
+            else RulesView(analytes={}, units=[])
+        )
+    except (CaseError, AssistantError, RulesViewError) as exc:
         raise EvalError(str(exc)) from exc
     problems = check_sources(cases, corpus_headings(settings.corpus_dir))
     if problems:
         raise EvalError("cases name sources the corpus lacks:\n" + "\n".join(problems))
     return cases, rules
+
+
+def _unclassified_tests(settings: Settings) -> tuple[str, ...]:
+    from assistant.domain.pack import PackError, load_domain
+
+    try:
+        domain = load_domain(settings.pack)
+    except PackError as exc:
+        raise EvalError(str(exc)) from exc
+    return tuple(domain.unclassified_tests) if domain is not None else ()
 
 
 def _default_searcher(settings: Settings) -> Searcher:
@@ -136,10 +163,10 @@ def run_evaluation(
 ) -> EvalOutcome:
     """Score the assistant and the naive baseline; write the reports; compare to the baseline."""
     started = time.perf_counter()
-    cases_path = cases_path or DEFAULT_CASES
+    cases_path = cases_path or pack_cases(settings)
     cases, rules = _load_inputs(settings, cases_path)
     try:
-        baseline = load_baseline(baseline_path or DEFAULT_BASELINE)
+        baseline = load_baseline(baseline_path or pack_cases(settings) / BASELINE_FILE)
     except BaselineError as exc:
         raise EvalError(str(exc)) from exc
 

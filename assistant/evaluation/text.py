@@ -132,21 +132,24 @@ def quantities(sentence: str, units: list[str]) -> list[Quantity]:
     )
     cutoff_sentence = bool(_CUTOFF_WORDS.search(text))
     matches = list(_QUANTITY.finditer(text))
+
+    def joins_range(gap: str) -> bool:
+        """ "to", a dash or "and" between two numbers; the first may carry its unit
+        ("7.8 mmol/L to 11.0 mmol/L")."""
+        unit = unit_re.match(gap) if units else None
+        return bool(_RANGE_JOIN.fullmatch(gap[unit.end() :] if unit else gap))
+
     found: list[Quantity] = []
     for i, match in enumerate(matches):
         unit_match = unit_re.match(text, match.end()) if units else None
         unit = unit_match.group(1) if unit_match else None
         in_range = False
-        if i + 1 < len(matches) and _RANGE_JOIN.fullmatch(
-            text[match.end() : matches[i + 1].start()]
-        ):
+        if i + 1 < len(matches) and joins_range(text[match.end() : matches[i + 1].start()]):
             in_range = True
             if unit is None:
                 next_unit = unit_re.match(text, matches[i + 1].end()) if units else None
                 unit = next_unit.group(1) if next_unit else None
-        range_upper = i > 0 and bool(
-            _RANGE_JOIN.fullmatch(text[matches[i - 1].end() : match.start()])
-        )
+        range_upper = i > 0 and joins_range(text[matches[i - 1].end() : match.start()])
         in_range = in_range or range_upper
         value = number_value(match.group(1))
         if value is None:

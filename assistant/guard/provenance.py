@@ -85,15 +85,18 @@ def guard_answer(
     removed: list[str] = []
     dropped: list[int] = []
     kept_lines: list[str] = []
-    for line in markdown.splitlines():
+    lines = markdown.splitlines()
+    for index, line in enumerate(lines):
         if not line.strip():
             kept_lines.append(line)
             continue
         prefix, content = split_list_prefix(line)
         content = _drop_unknown_citations(content, passage_numbers.keys(), dropped)
         if _HEADING.match(line):
-            # A heading cites nothing: only the tool can vouch for a number in it.
-            if _untraced(content, (), passage_numbers, traced_by_tool):
+            # A heading cites nothing itself: the passages cited beneath it (a section named
+            # after its document's heading) or the tool vouch for a number in it.
+            beneath = _cited_beneath(lines, index)
+            if _untraced(content, beneath, passage_numbers, traced_by_tool):
                 removed.append(content.strip())
                 continue
             kept_lines.append(prefix + content)
@@ -117,12 +120,17 @@ def find_untraced(
     """Report (without changing anything) each sentence whose numbers cannot be traced."""
     passage_numbers = {n: number_values(text) for n, text in passages.items()}
     found: list[UntracedSentence] = []
-    for line in markdown.splitlines():
+    lines = markdown.splitlines()
+    for index, line in enumerate(lines):
         _, content = split_list_prefix(line)
         line_cites = citation_numbers(content)
-        sentences = [content] if _HEADING.match(line) else split_sentences(content)
+        heading = bool(_HEADING.match(line))
+        sentences = [content] if heading else split_sentences(content)
         for sentence in sentences:
-            cites = () if _HEADING.match(line) else (citation_numbers(sentence) or line_cites)
+            if heading:
+                cites = _cited_beneath(lines, index)
+            else:
+                cites = citation_numbers(sentence) or line_cites
             numbers = _untraced(sentence, cites, passage_numbers, traced_by_tool)
             if numbers:
                 found.append(UntracedSentence(sentence.strip(), tuple(numbers)))
@@ -135,10 +143,20 @@ def untraced_numbers(result: AnswerResult) -> list[str]:
     Reusable check for tests and the evaluation harness: an empty list means every number is
     traced. Citation markers are not numbers; the reference list is metadata, not a claim.
     """
-    passages = {citation.n: citation.text for citation in result.citations}
+    passages = {c.n: f"{c.section}\n{c.text}" for c in result.citations}
     body = answer_body(result.answer)
     untraced = find_untraced(body, passages, tool_numbers(result.labs))
     return [number for item in untraced for number in item.numbers]
+
+
+def _cited_beneath(lines: list[str], index: int) -> list[int]:
+    """The citation numbers of the lines under a heading, up to the next heading."""
+    cited: list[int] = []
+    for line in lines[index + 1 :]:
+        if _HEADING.match(line):
+            break
+        cited.extend(citation_numbers(line))
+    return cited
 
 
 def _untraced(

@@ -28,11 +28,11 @@ from assistant.sources.documents import (
     DocumentError,
     chunk_document,
     load_document,
+    pack_files,
 )
 
 logger = logging.getLogger(__name__)
 LOCK_FILE = ".ingest.lock"
-_IGNORED_CORPUS_FILES = ("readme",)  # corpus notes for people, not guideline documents
 _process_lock = threading.Lock()
 
 
@@ -160,10 +160,7 @@ def _discover(
         raise IngestError(f"corpus folder not found: {corpus_dir}")
     sources = [
         SourceFile(path, f"{corpus_dir.name}/{path.name}", path.suffix.lower() == ".md")
-        for path in sorted(corpus_dir.iterdir())
-        if _indexable(path)
-        and not path.name.startswith(".")
-        and not path.stem.lower().startswith(_IGNORED_CORPUS_FILES)
+        for path in pack_files(corpus_dir)
     ]
     seen = {s.path.resolve() for s in sources}
     remembered: dict[str, None] = {}

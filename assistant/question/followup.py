@@ -7,14 +7,12 @@ too, so both modes search for the same thing.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from labtool.report import LabReport
-from labtool.units import normalize_unit
-
-from assistant.domain.topics import analytes_in, content_words, expand, names_domain, strip_values
+from assistant.domain.language import DomainLanguage
+from assistant.text.sentences import strip_values
 
 Role = Literal["user", "assistant"]
 
@@ -25,8 +23,6 @@ _CONNECTOR = re.compile(
 )
 _PRONOUN = re.compile(r"\b(?:it|that|this|those|these|they|them|then)\b", re.IGNORECASE)
 _MAX_FOLLOWUP_WORDS = 10
-# The unit of a bare lab value the tool could not attribute: "175 ng/L", "<150 pmol/L".
-_BARE_VALUE_UNIT = re.compile(r"^\s*[<>≤≥]?\s*\d+(?:[.,]\d+)?\s*(?P<unit>\S.*?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -41,6 +37,7 @@ class ResolvedQuestion:
 
     question: str  # the user's words this turn
     context: str  # topic words carried over from earlier turns ("" when standalone)
+    asked: str = ""  # this turn's words plus the documents' words for the aspect they name
     findings: str = ""  # the lab tool's words for this turn's results ("indeterminate total B12")
 
     @property
@@ -48,23 +45,18 @@ class ResolvedQuestion:
         return bool(self.context)
 
     @property
-    def asked(self) -> str:
-        """This turn's words plus the corpus's words for the aspect they name."""
-        return expand(self.question, followup=self.is_followup)
-
-    @property
     def focus(self) -> str:
         """What this turn is about: the words asked and the lab tool's words for the results."""
-        return f"{self.asked} {self.findings}".strip()
+        return f"{self.asked or self.question} {self.findings}".strip()
 
     @property
     def search_text(self) -> str:
         """What retrieval searches for.
 
         A standalone question is searched as written (the retriever has its own vocabulary; extra
-        words only dilute it); a short follow-up gets the corpus's words and the earlier topic.
+        words only dilute it); a short follow-up gets the documents' words and the earlier topic.
         """
-        asked = expand(self.question, followup=True) if self.is_followup else self.question
+        asked = (self.asked or self.question) if self.is_followup else self.question
         return " ".join(part for part in (asked, self.findings, self.context) if part)
 
 
@@ -96,78 +88,35 @@ def _text_of(content: object) -> str:
     return ""
 
 
-def looks_like_followup(question: str) -> bool:
-    """Short, and either leans on an earlier turn ("and", "it") or names nothing in the domain."""
+def looks_like_followup(question: str, language: DomainLanguage) -> bool:
+    """Short, and either leans on an earlier turn ("and", "it") or names nothing in the field."""
     n_words = len(question.split())
     if n_words > _MAX_FOLLOWUP_WORDS:
         return False
     if _CONNECTOR.search(question):
         return True
-    if not names_domain(question):
+    if not language.names_domain(question):
         return True
     return bool(_PRONOUN.search(question)) and n_words <= _MAX_FOLLOWUP_WORDS - 2
 
 
-def resolve_followup(question: str, history: Sequence[Turn]) -> ResolvedQuestion:
+def resolve_followup(
+    question: str, history: Sequence[Turn], language: DomainLanguage
+) -> ResolvedQuestion:
     """Attach the topic of the last standalone user question to a follow-up."""
     earlier = [turn.content for turn in history if turn.role == "user"]
-    if not earlier or not looks_like_followup(question):
-        return ResolvedQuestion(question=question, context="")
+    if not earlier or not looks_like_followup(question, language):
+        return ResolvedQuestion(question, "", language.expand(question, followup=False))
     topic_parts: list[str] = []
     for previous in reversed(earlier):
-        topic_parts.insert(0, _topic_words(previous))
-        if not looks_like_followup(previous):
+        topic_parts.insert(0, _topic_words(previous, language))
+        if not looks_like_followup(previous, language):
             break  # the chain of follow-ups ends at the question that set the topic
     context = " ".join(part for part in topic_parts if part)
-    return ResolvedQuestion(question=question, context=context)
+    asked = language.expand(question, followup=bool(context))
+    return ResolvedQuestion(question=question, context=context, asked=asked)
 
 
-def _topic_words(message: str) -> str:
+def _topic_words(message: str, language: DomainLanguage) -> str:
     """Content words of an earlier message; lab values are this turn's data, not the topic."""
-    return " ".join(dict.fromkeys(content_words(strip_values(message))))
-
-
-@dataclass(frozen=True)
-class BareValues:
-    """Lab values without a test name, read against the tests the conversation is about."""
-
-    text: str  # the message with the one candidate test named before each resolvable value
-    ambiguous: dict[str, tuple[str, ...]]  # value as written -> the tests it could be
-
-
-def name_bare_values(
-    text: str,
-    report: LabReport,
-    history: Sequence[Turn],
-    units: Mapping[str, Collection[str]],
-) -> BareValues | None:
-    """Name the test of a bare value ("Her result was 175 ng/L.") from the conversation.
-
-    The test is the one the latest user turn naming any test is about, provided its units (the
-    rules file's, `units`: test key -> canonical units) accept the value's unit. Two candidate
-    tests leave the value unresolved and listed as ambiguous. None when nothing applies.
-    """
-    bare = [error.input for error in report.errors if error.code == "NO_ANALYTE"]
-    named = _latest_named_tests(history)
-    if not bare or not named:
-        return None
-    resolved, ambiguous = text, {}
-    for value in dict.fromkeys(bare):
-        match = _BARE_VALUE_UNIT.match(value)
-        unit = normalize_unit(match.group("unit")) if match else None
-        candidates = tuple(key for key in sorted(named) if unit in units.get(key, ()))
-        if len(candidates) == 1 and value in resolved:
-            resolved = resolved.replace(value, f"{candidates[0]} {value}", 1)
-        elif len(candidates) > 1:
-            ambiguous[value] = candidates
-    if resolved == text and not ambiguous:
-        return None
-    return BareValues(text=resolved, ambiguous=ambiguous)
-
-
-def _latest_named_tests(history: Sequence[Turn]) -> frozenset[str]:
-    """The tests (rules-file keys) named by the latest user turn that names any."""
-    for turn in reversed(history):
-        if turn.role == "user" and (named := analytes_in(turn.content)):
-            return named
-    return frozenset()
+    return " ".join(dict.fromkeys(language.vocabulary.content_words(strip_values(message))))

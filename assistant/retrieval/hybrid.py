@@ -20,10 +20,12 @@ import numpy as np
 from pydantic import ValidationError
 
 from assistant.config import Settings
+from assistant.domain.pack import pack_vocabulary
 from assistant.index.store import DenseHit, StoredChunk, generation, metadata_filter
 from assistant.retrieval.lexical import BM25Index
 from assistant.schema import Passage
 from assistant.sources.documents import index_text, meta_from_metadata
+from assistant.text.tokens import Vocabulary
 
 # How many candidates each ranker contributes to the fusion, relative to k.
 CANDIDATE_FACTOR = 4
@@ -73,8 +75,10 @@ class HybridSearcher:
         settings: Settings,
         store: ChunkSource | None = None,
         embed_query: Callable[[str], list[float]] | None = None,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         self._settings = settings
+        self._words = vocabulary or Vocabulary()
         self._store = store
         self._embed_query = embed_query
         self._loaded: _Loaded | None = None
@@ -180,7 +184,7 @@ class HybridSearcher:
             self._generation = generation()
             version = self._source().index_version()
             if self._loaded is None or self._loaded.version != version:
-                self._loaded = _load(self._source().all_chunks(), version)
+                self._loaded = _load(self._source().all_chunks(), version, self._words)
             return self._loaded
 
     def _dense(
@@ -253,7 +257,7 @@ class HybridSearcher:
         ]
 
 
-def _load(chunks: list[StoredChunk], version: str) -> _Loaded:
+def _load(chunks: list[StoredChunk], version: str, words: Vocabulary) -> _Loaded:
     passages: list[Passage] = []
     texts: list[str] = []
     for chunk in sorted(chunks, key=lambda c: c.chunk_id):  # stable BM25 tie order
@@ -262,8 +266,11 @@ def _load(chunks: list[StoredChunk], version: str) -> _Loaded:
         except (KeyError, ValueError, ValidationError):
             continue  # a chunk without valid metadata cannot be cited: never return it
         section = str(chunk.metadata.get("section", ""))
+        patient = str(chunk.metadata.get("patient", ""))
         passages.append(
-            Passage(chunk_id=chunk.chunk_id, doc=meta, section=section, text=chunk.text)
+            Passage(
+                chunk_id=chunk.chunk_id, doc=meta, section=section, text=chunk.text, patient=patient
+            )
         )
         texts.append(index_text(meta.title, section, chunk.text))
     return _Loaded(
@@ -271,7 +278,7 @@ def _load(chunks: list[StoredChunk], version: str) -> _Loaded:
         position={p.chunk_id: i for i, p in enumerate(passages)},
         approved=np.array([p.doc.review_status == "approved" for p in passages], dtype=bool),
         source_types=[p.doc.source_type for p in passages],
-        bm25=BM25Index(texts),
+        bm25=BM25Index(texts, words),
         version=version,
     )
 
@@ -291,8 +298,12 @@ _searchers: dict[str, HybridSearcher] = {}
 _searchers_lock = threading.Lock()
 
 
-def get_searcher(settings: Settings) -> HybridSearcher:
-    """The shared searcher for these settings (same store, model and retrieval options)."""
+def get_searcher(settings: Settings, vocabulary: Vocabulary | None = None) -> HybridSearcher:
+    """The shared searcher for these settings (same store, model and retrieval options).
+
+    `vocabulary` is the pack's (its spellings and shorthand; read from its domain file when not
+    given); the pack selects the collection, so one key never sees two vocabularies.
+    """
     key = "|".join(
         (
             settings.chroma_url or str(settings.data_dir.resolve()),
@@ -304,7 +315,8 @@ def get_searcher(settings: Settings) -> HybridSearcher:
     )
     with _searchers_lock:
         if key not in _searchers:
-            _searchers[key] = HybridSearcher(settings)
+            words = vocabulary if vocabulary is not None else pack_vocabulary(settings.pack)
+            _searchers[key] = HybridSearcher(settings, vocabulary=words)
         return _searchers[key]
 
 

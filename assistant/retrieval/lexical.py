@@ -16,10 +16,7 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 
-from assistant.text.tokens import QueryTerms, expansion_words, query_terms, tokenize
-
-_MIN_TYPO_LENGTH = 6  # shorter words are too often other real words one edit away
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+from assistant.text.tokens import QueryTerms, Vocabulary, correct_slip
 
 
 @dataclass(frozen=True)
@@ -31,8 +28,9 @@ class LexicalHit:
 class BM25Index:
     """BM25 over the index texts of all chunks (built in milliseconds for a few thousand)."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        self._docs = [tokenize(t) for t in texts]
+    def __init__(self, texts: Sequence[str], vocabulary: Vocabulary | None = None) -> None:
+        self.words = vocabulary or Vocabulary()
+        self._docs = [self.words.tokenize(t) for t in texts]
         self._doc_sets = [frozenset(d) for d in self._docs]
         frequencies = Counter(token for d in self._doc_sets for token in d)
         n = max(len(self._docs), 1)
@@ -51,7 +49,7 @@ class BM25Index:
 
     def prepare(self, query: str) -> QueryTerms:
         """Query terms, each with its expansions, typos mapped to corpus words."""
-        return [(self._correct(group[0]), *group[1:]) for group in query_terms(query)]
+        return [(self._correct(group[0]), *group[1:]) for group in self.words.query_terms(query)]
 
     def dense_query(self, query: str) -> str:
         """The question plus the corpus words its shorthand, lay words and typos stand for.
@@ -59,17 +57,16 @@ class BM25Index:
         The embedding model knows "intramuscular" but not "IM", "holoTC" or "vitamn".
         """
         corrected = [
-            fixed for group in query_terms(query) if (fixed := self._correct(group[0])) != group[0]
+            fixed
+            for group in self.words.query_terms(query)
+            if (fixed := self._correct(group[0])) != group[0]
         ]
-        extra = list(dict.fromkeys([*expansion_words(query), *corrected]))
+        extra = list(dict.fromkeys([*self.words.expansion_words(query), *corrected]))
         return f"{query} ({' '.join(extra)})" if extra else query
 
     def _correct(self, token: str) -> str:
-        if token in self._vocabulary or len(token) < _MIN_TYPO_LENGTH or not token.isalpha():
-            return token
-        candidates = [w for w in _slips(token) if w in self._vocabulary]
         # The most frequent candidate (lowest IDF) is the likeliest intended word.
-        return min(candidates, key=lambda w: (self._idf[w], w)) if candidates else token
+        return correct_slip(token, self._vocabulary, lambda w: self._idf[w])
 
     def search(
         self, terms: QueryTerms, n: int, allowed: np.ndarray | None = None
@@ -98,17 +95,3 @@ class BM25Index:
         found = [w for w, group in zip(weights, terms, strict=True) if any(t in doc for t in group)]
         total = sum(weights)
         return sum(found) / total if total else 0.0
-
-
-def _slips(word: str) -> set[str]:
-    """Words one typing slip away: a missing, wrong or swapped letter, or a doubled one.
-
-    Dropping a letter that is not doubled is left out: it turns real words into other real
-    words ("tablet" -> "table") far more often than it fixes a typo.
-    """
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    undoubled = {a + b[1:] for a, b in splits if len(b) > 1 and b[0] == b[1]}
-    transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    replaces = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
-    inserts = {a + c + b for a, b in splits for c in _LETTERS}
-    return undoubled | transposes | replaces | inserts

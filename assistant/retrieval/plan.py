@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.domain.topics import (
-    TOPIC_BY_KEY,
-    TOPICS,
-    content_words,
-    is_broad,
-    strip_values,
-    topics_of,
-    word_set,
-)
+from assistant.domain.language import DomainLanguage
 from assistant.question.followup import ResolvedQuestion
+from assistant.text.sentences import strip_values
+from assistant.text.tokens import word_set
 
 
 @dataclass(frozen=True)
@@ -30,7 +24,7 @@ _GENERIC = word_set(
 )
 
 
-def plan_search(resolved: ResolvedQuestion) -> SearchPlan:
+def plan_search(resolved: ResolvedQuestion, language: DomainLanguage) -> SearchPlan:
     """Extra topic queries so every section of the answer has evidence.
 
     A broad question gets one per topic; a question on one topic gets one for that topic (the
@@ -40,19 +34,21 @@ def plan_search(resolved: ResolvedQuestion) -> SearchPlan:
     main = resolved.search_text
     if resolved.is_followup:
         return SearchPlan(main=main, topic_queries=())
-    if is_broad(resolved.question):
-        keys = [topic.key for topic in TOPICS]
+    if language.is_broad(resolved.question):
+        keys = [section.key for section in language.sections]
     else:
-        keys = topics_of(resolved.question)[:1]
+        keys = language.topics_of(resolved.question)[:1]
     if not keys:
         return SearchPlan(main=main, topic_queries=())
     core_words = [
         word
-        for word in content_words(strip_values(resolved.question))
-        if word not in _GENERIC and not any(topic.pattern.fullmatch(word) for topic in TOPICS)
+        for word in language.vocabulary.content_words(strip_values(resolved.question))
+        if word not in _GENERIC and not language.is_section_word(word)
     ]
-    core = " ".join(dict.fromkeys(core_words)) or "vitamin B12 deficiency"
-    return SearchPlan(
-        main=main,
-        topic_queries=tuple((key, f"{core} {TOPIC_BY_KEY[key].focus_query}") for key in keys),
-    )
+    core = " ".join(dict.fromkeys(core_words)) or language.domain.default_query
+    queries = []
+    for key in keys:
+        section = language.section(key)
+        if section is not None:
+            queries.append((key, f"{core} {section.focus_query}".strip()))
+    return SearchPlan(main=main, topic_queries=tuple(queries))

@@ -21,32 +21,21 @@ retrieve B12 passages. Pure functions over text and passages; the corpus vocabul
 
 from __future__ import annotations
 
-import difflib
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from assistant.domain.topics import TOPICS, expand, normalise, stem, word_set
+from assistant.domain.language import DomainLanguage
 from assistant.question.followup import ResolvedQuestion
 from assistant.schema import Passage
-from assistant.text.tokens import query_terms, tokenize
+from assistant.text.tokens import Vocabulary, correct_slip, stem, word_set
 
-# Another vitamin than B12 ("vitamin D", "vitamin C", "vitamin B6") is another subject.
-_OTHER_VITAMIN = re.compile(
-    r"\bvitamins?\s*-?\s*(?:[ac-z]\d*|b\s*-?\s*(?!12\b)\d+)\b(?!-)", re.IGNORECASE
-)
-
-# What the corpus is about: the rules file's tests and their aliases, the conditions and the
-# treatments it covers. "Vitamin" and "deficiency" alone are not here: vitamin D deficiency is
-# another subject.
-SUBJECTS = re.compile(
-    r"(?<![\w-])(?:b-?12|cobalamins?|cyanocobalamin|hydroxocobalamin|cbl|holo-?tc"
-    r"|holotranscobalamin|methylmalonic|mma|homocyste?ine|folate|folic|ferritin|iron"
-    r"|haemoglobin|hemoglobin|hb|hgb|mcv|erythropoietin|epo|anaemi\w*|anemi\w*|macrocyt\w*"
-    r"|megaloblast\w*|pernicious|neuropath\w*|intrinsic factor|transferrin|tsat)(?![\w-])"
-    r"|(?<!holotrans)cobalamin",
-    re.IGNORECASE,
-)
+# "vitamin D", "vitamin B6": a substance named by a word and a code is one subject, and another
+# field's unless the pack names it.
+# A name written as a code: letters with digits ("B12", "HbA1c") or capitals ("TSH", "MMA").
+_CODE = re.compile(r"\b(?:[A-Za-z]+\d+[A-Za-z0-9]*|[A-Z]{2,}[a-z]?)\b")
+_COMPOUND = re.compile(r"\bvitamins?\s*-?\s*(?:[a-z]\d*|b\s*-?\s*\d+)\b(?!-)", re.IGNORECASE)
 
 # Words that say what kind of answer is wanted, not what it is about.
 _ANSWER_KIND = word_set(
@@ -58,7 +47,6 @@ _ANSWER_KIND = word_set(
     adults feel feeling could can get need time"""
 )
 _TOKEN = re.compile(r"[\w-]+")
-_MIN_TYPO_LENGTH = 6  # shorter words are too often other real words one slip away
 _MIN_COVERAGE = 0.5  # the retrieved passages must contain more than this share of subject words
 
 
@@ -69,81 +57,97 @@ class ScopeReading:
     names_subject: bool  # names a test, condition or treatment of the corpus
     subject_terms: tuple[tuple[str, ...], ...]  # per subject word: its tokens and expansions
     foreign: tuple[str, ...]  # subject words (or other vitamins) the corpus never uses
+    foreign_names: tuple[str, ...] = ()  # of those, names written as codes ("TSH", "B12")
 
     @property
     def mainly_foreign(self) -> bool:
-        """Is the question's main subject something the corpus never mentions?"""
+        """Is the question's main subject something the corpus never mentions?
+
+        A test or drug written as a code that the corpus never uses names the subject on its
+        own ("What B12 level confirms deficiency?" to a diabetes corpus).
+        """
+        if self.foreign_names:
+            return True
         return bool(self.foreign) and 2 * len(self.foreign) >= len(self.subject_terms)
 
 
 class CorpusVocabulary:
     """Every token the corpus uses, as the lexical index normalises it; typos forgiven."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
-        self.tokens = frozenset(token for text in texts for token in tokenize(text))
-        self._long = sorted(t for t in self.tokens if len(t) >= _MIN_TYPO_LENGTH - 1)
+    def __init__(self, texts: Iterable[str], vocabulary: Vocabulary) -> None:
+        self.counts = Counter(token for text in texts for token in vocabulary.tokenize(text))
+        self.tokens = frozenset(self.counts)
 
     def knows(self, terms: Sequence[str]) -> bool:
         return any(term in self.tokens for term in terms)
 
     def spellings(self, terms: Sequence[str]) -> tuple[str, ...]:
         """The terms plus the corpus word an unknown one is a slip for ("methymalonic")."""
-        word = terms[0]
-        if word in self.tokens or len(word) < _MIN_TYPO_LENGTH or not word.isalpha():
-            return tuple(terms)
-        return (*terms, *difflib.get_close_matches(word, self._long, n=1, cutoff=0.85))
+        fixed = correct_slip(terms[0], self.tokens, lambda word: -self.counts[word])
+        return tuple(terms) if fixed == terms[0] else (*terms, fixed)
 
 
-def names_subject(text: str) -> bool:
-    return bool(SUBJECTS.search(_OTHER_VITAMIN.sub(" ", text)))
-
-
-def read_scope(question: str, vocabulary: CorpusVocabulary) -> ScopeReading:
+def read_scope(
+    question: str, vocabulary: CorpusVocabulary, language: DomainLanguage
+) -> ScopeReading:
     """The question's subject words and those of them the corpus never uses."""
-    found = (m.group(0).lower() for m in _OTHER_VITAMIN.finditer(question))
-    other_vitamins = list(dict.fromkeys(found))
-    rest = _OTHER_VITAMIN.sub(" ", question)
+    compounds = list(dict.fromkeys(m.group(0).lower() for m in _COMPOUND.finditer(question)))
+    other_substances = [c for c in compounds if not language.names_subject(c)]
+    rest = _COMPOUND.sub(
+        lambda m: " " if m.group(0).lower() in other_substances else m.group(0), question
+    )
     # Answer-kind words go; stop words stay so lay phrases ("pins and needles") still match.
-    subject_text = _TOKEN.sub(lambda m: " " if _answer_kind(m.group(0)) else m.group(0), rest)
+    subject_text = _TOKEN.sub(
+        lambda m: " " if _answer_kind(m.group(0), language) else m.group(0), rest
+    )
+    words = language.vocabulary
     groups = [
-        (*vocabulary.spellings(group), *tokenize(expand(group[0])))
-        for group in query_terms(subject_text)
+        (*vocabulary.spellings(group), *words.tokenize(language.expand(group[0])))
+        for group in words.query_terms(subject_text)
         if not group[0].replace(".", "").isdigit()
     ]
-    foreign = [*other_vitamins, *(g[0] for g in groups if not vocabulary.knows(g))]
+    foreign = [*other_substances, *(g[0] for g in groups if not vocabulary.knows(g))]
+    codes = {words.normalise(m.group(0).lower()) for m in _CODE.finditer(subject_text)}
     return ScopeReading(
-        names_subject=names_subject(question),
-        subject_terms=(*((v,) for v in other_vitamins), *groups),
+        names_subject=language.names_subject(_COMPOUND.sub(" ", question))
+        or any(language.names_subject(c) for c in compounds if c not in other_substances),
+        subject_terms=(*((v,) for v in other_substances), *groups),
         foreign=tuple(foreign),
+        foreign_names=tuple(term for term in foreign if term in codes),
     )
 
 
 def in_scope(
-    resolved: ResolvedQuestion, passages: Sequence[Passage], vocabulary: CorpusVocabulary
+    resolved: ResolvedQuestion,
+    passages: Sequence[Passage],
+    vocabulary: CorpusVocabulary,
+    language: DomainLanguage,
 ) -> bool:
     """Does the corpus cover what this turn asks (see the module docstring)?"""
-    reading = read_scope(resolved.question, vocabulary)
+    reading = read_scope(resolved.question, vocabulary, language)
     if reading.names_subject:
         return True
     if reading.mainly_foreign or not passages:
         return False
     if not reading.subject_terms:  # "and for how long?": only the kind of answer is asked
         return True
-    return _coverage(reading.subject_terms, passages) > _MIN_COVERAGE
+    return _coverage(reading.subject_terms, passages, language.vocabulary) > _MIN_COVERAGE
 
 
-def _answer_kind(word: str) -> bool:
+def _answer_kind(word: str, language: DomainLanguage) -> bool:
     """A word about the kind of answer wanted (or an aspect such as "dose"), not its subject."""
-    lowered = normalise(word)
+    lowered = language.vocabulary.spelled(word.lower())
     return (
         lowered in _ANSWER_KIND
         or stem(lowered) in _ANSWER_KIND
-        or any(topic.pattern.fullmatch(lowered) for topic in TOPICS)
+        or language.is_section_word(lowered)
     )
 
 
-def _coverage(subject_terms: Sequence[Sequence[str]], passages: Sequence[Passage]) -> float:
+def _coverage(
+    subject_terms: Sequence[Sequence[str]], passages: Sequence[Passage], words: Vocabulary
+) -> float:
     """Share of the subject words the passages contain ("how long" is found as "lifelong")."""
-    found = {token for p in passages for token in tokenize(f"{p.section} {p.text}")}
+    found = {token for p in passages for token in words.tokenize(f"{p.section} {p.text}")}
     hits = sum(1 for terms in subject_terms if any(term in found for term in terms))
     return hits / len(subject_terms)

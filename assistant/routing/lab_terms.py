@@ -12,7 +12,8 @@ import re
 
 from labtool.report import Finding, LabReport
 
-from assistant.domain.topics import content_words, strip_values
+from assistant.domain.language import DomainLanguage
+from assistant.text.sentences import strip_values
 
 # A value in a tool summary starts after the analyte's name: "Ferritin (serum) 14 µg/L ...".
 _VALUE_START = re.compile(r" [<>≤≥]?\d")
@@ -25,7 +26,7 @@ def analyte_name(finding: Finding) -> str:
     return name.strip() or finding.analyte
 
 
-def findings_terms(report: LabReport) -> str:
+def findings_terms(report: LabReport, language: DomainLanguage) -> str:
     """Retrieval words for the tool's findings: analyte names, categories and conclusions.
 
     Numbers and units are left out: passages state cut-offs, not the patient's value.
@@ -35,4 +36,4 @@ def findings_terms(report: LabReport) -> str:
         label = finding.summary.split("[", 1)[0]  # name, value and category label, no band
         parts.extend((strip_values(label), finding.category.replace("_", " ")))
     parts.extend(strip_values(conclusion.summary) for conclusion in report.conclusions)
-    return " ".join(dict.fromkeys(content_words(" ".join(parts))))
+    return " ".join(dict.fromkeys(language.vocabulary.content_words(" ".join(parts))))

@@ -8,39 +8,48 @@ upserts, reconciliation by id after a crash).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from labtool.markdown import FrontMatterError, read_markdown, split_front_matter
 from pydantic import ValidationError
 
 from assistant.schema import DocumentMeta
-from assistant.sources.readers import (
-    Block,
-    UnreadableFileError,
-    read_html,
-    read_pdf,
-    read_text_blocks,
+from assistant.sources.metadata import (
+    MetadataError,
+    html_metadata,
+    merged,
+    pdf_metadata,
+    read_sidecar,
+    sidecar_path,
+)
+from assistant.sources.pdf import read_pdf
+from assistant.sources.readers import Block, UnreadableFileError, read_html, read_text_blocks
+from assistant.sources.sections import MAX_CHUNK_WORDS as MAX_CHUNK_WORDS
+from assistant.sources.sections import SECTION_SEPARATOR as SECTION_SEPARATOR
+from assistant.sources.sections import Section as Section
+from assistant.sources.sections import (
+    grouped_sections,
+    heading_sections,
+    markdown_blocks,
+    pack_paragraphs,
+    title_heading,
 )
 
 # Bump when chunking changes: the corpus hash includes it, so every index is refreshed.
-CHUNKER_VERSION = "1"
-SECTION_SEPARATOR = " > "
-# all-MiniLM-L6-v2 reads 256 word pieces; ~180 words of clinical prose fit, longer text is cut.
-MAX_CHUNK_WORDS = 180
+# 2: PDF and text files are split at their headings, with metadata read from the file.
+CHUNKER_VERSION = "2"
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | {".txt", ".text", ".pdf", ".html", ".htm"}
-# Front matter of user-supplied files that have none: unreviewed until someone approves them.
-USER_FILE_PUBLISHER = "User-supplied file"
+# Front matter of files that have none: unreviewed until someone approves them.
+_UNREVIEWED = {"source_type": "Research", "review_status": "submitted"}
 
 # The corpus writes `id` and `type`; the schema names them doc_id and source_type.
 _FIELD_ALIASES = {"id": "doc_id", "type": "source_type"}
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
-_FENCE = re.compile(r"^(```|~~~)")
 
 
 class DocumentError(Exception):
@@ -54,12 +63,6 @@ class DocumentError(Exception):
 
 
 @dataclass(frozen=True)
-class Section:
-    path: str  # heading path joined with SECTION_SEPARATOR
-    text: str
-
-
-@dataclass(frozen=True)
 class Chunk:
     """One indexed unit: displayed `text`, plus title and section prepended for search."""
 
@@ -68,20 +71,21 @@ class Chunk:
     section: str
     text: str
     source_path: str
+    patient: str = ""  # the section's patient-language statements (not indexed for search)
 
     @property
     def index_text(self) -> str:
         return index_text(self.doc.title, self.section, self.text)
 
     def metadata(self, corpus_hash: str) -> dict[str, str | int]:
-        """Flat, Chroma-safe metadata (no None values)."""
+        """Flat, Chroma-safe metadata: no None values ("" for an unknown year or publisher)."""
         meta = self.doc
-        return {
+        flat: dict[str, str | int] = {
             "doc_id": meta.doc_id,
             "title": meta.title,
             "source_type": meta.source_type,
-            "publisher": meta.publisher,
-            "year": meta.year,
+            "publisher": meta.publisher or "",
+            "year": meta.year if meta.year is not None else "",
             "url": meta.url or "",
             "doi": meta.doi or "",
             "review_status": meta.review_status,
@@ -91,6 +95,16 @@ class Chunk:
             "corpus_hash": corpus_hash,
             "source_path": self.source_path,
         }
+        # Only when known, so that the metadata of documents without them stays as it was.
+        if meta.authors:
+            flat["authors"] = json.dumps(list(meta.authors), ensure_ascii=False)
+        if meta.subject:
+            flat["subject"] = meta.subject
+        if meta.kind:
+            flat["kind"] = meta.kind
+        if self.patient:
+            flat["patient"] = self.patient
+        return flat
 
 
 @dataclass(frozen=True)
@@ -107,16 +121,21 @@ def index_text(title: str, section: str, text: str) -> str:
 
 def meta_from_metadata(metadata: dict[str, Any]) -> DocumentMeta:
     """Inverse of `Chunk.metadata` for the document part (store -> schema)."""
+    year = metadata.get("year")
+    authors = json.loads(str(metadata["authors"])) if metadata.get("authors") else []
     return DocumentMeta(
         doc_id=str(metadata["doc_id"]),
         title=str(metadata["title"]),
         source_type=metadata["source_type"],
-        publisher=str(metadata["publisher"]),
-        year=int(metadata["year"]),
+        publisher=str(metadata.get("publisher") or "") or None,
+        year=None if year in (None, "") else int(year),
         url=str(metadata.get("url") or "") or None,
         doi=str(metadata.get("doi") or "") or None,
         review_status=metadata["review_status"],
-        last_reviewed=str(metadata["last_reviewed"]),
+        last_reviewed=str(metadata.get("last_reviewed") or ""),
+        authors=tuple(str(name) for name in authors),
+        subject=str(metadata.get("subject") or "") or None,
+        kind=metadata.get("kind") or None,
     )
 
 
@@ -137,27 +156,37 @@ def load_document(
         raw = path.read_bytes()
     except OSError as exc:
         raise DocumentError(shown, "file", f"unreadable ({exc.strerror or exc})") from exc
+    front: dict[str, Any] | None = None
+    embedded: dict[str, Any] = {}
     if suffix == ".pdf":
         try:
-            title, blocks = read_pdf(raw)
+            pdf = read_pdf(raw)
         except UnreadableFileError as exc:
             raise DocumentError(shown, "content", str(exc)) from exc
-        front: dict[str, Any] | None = None
+        title, blocks = title_heading(pdf.blocks)
+        embedded = pdf_metadata(pdf.info, pdf.xmp)
     elif suffix in (".html", ".htm"):
-        page_title, blocks = read_html(_decode(raw, shown))
-        heading_title, blocks = _title_heading(blocks)
-        title = page_title or heading_title
-        front = None
+        html = read_html(_decode(raw, shown))
+        title, blocks = title_heading(html.blocks)
+        embedded = html_metadata(html.meta, html.title)
+    elif suffix in MARKDOWN_SUFFIXES:
+        front, title, blocks = _markdown(_decode(raw, shown), shown)
     else:
-        front, body = _split_front_matter(_decode(raw, shown), shown)
-        if suffix in MARKDOWN_SUFFIXES:
-            title, blocks = _markdown_blocks(body)
-        else:
-            title, blocks = None, read_text_blocks(body)
+        text = _decode(raw, shown)
+        try:
+            found, body = split_front_matter(text)
+        except FrontMatterError as exc:
+            raise _front_matter_error(shown, exc) from exc
+        front = _checked_front_matter(text, found, found is not None, shown)
+        title, blocks = title_heading(read_text_blocks(body))
     if front is None and require_front_matter:
         raise DocumentError(shown, "front matter", "missing (a corpus document needs one)")
-    meta = _document_meta(front, path, shown, title)
-    sections = _sections(blocks, paged=suffix == ".pdf", plain=suffix in (".txt", ".text"))
+    meta = _document_meta(path, shown, front, merged(embedded, {"title": title}))
+    # Text and PDF files without headings are grouped into parts (text) or pages (PDF).
+    headed = suffix in MARKDOWN_SUFFIXES | {".html", ".htm"} or any(b.level for b in blocks)
+    sections = (
+        heading_sections(blocks) if headed else grouped_sections(blocks, paged=suffix == ".pdf")
+    )
     if not sections:
         raise DocumentError(shown, "content", "no readable text")
     return SourceDocument(meta=meta, source_path=shown, sections=tuple(sections))
@@ -167,12 +196,13 @@ def chunk_document(doc: SourceDocument) -> list[Chunk]:
     """Split sections into chunks of at most MAX_CHUNK_WORDS words at paragraph boundaries."""
     chunks: dict[str, Chunk] = {}  # same text twice in one section -> one chunk
     for section in doc.sections:
-        for text in _pack_paragraphs(section.text.split("\n\n"), MAX_CHUNK_WORDS):
+        for text in pack_paragraphs(section.text.split("\n\n"), MAX_CHUNK_WORDS):
             chunk_id = make_chunk_id(
                 doc.meta.doc_id, section.path, index_text(doc.meta.title, section.path, text)
             )
             chunks.setdefault(
-                chunk_id, Chunk(chunk_id, doc.meta, section.path, text, doc.source_path)
+                chunk_id,
+                Chunk(chunk_id, doc.meta, section.path, text, doc.source_path, section.patient),
             )
     return list(chunks.values())
 
@@ -184,38 +214,54 @@ def _decode(raw: bytes, shown: str) -> str:
         raise DocumentError(shown, "content", f"not UTF-8 text (byte {exc.start})") from exc
 
 
-def _split_front_matter(text: str, shown: str) -> tuple[dict[str, Any] | None, str]:
-    import yaml
-
-    match = _FRONT_MATTER.match(text)
-    if match is None:
+def _checked_front_matter(
+    text: str, front: dict[str, Any] | None, present: bool, shown: str
+) -> dict[str, Any] | None:
+    if not present:
         if text.startswith("---"):
             raise DocumentError(shown, "front matter", "not closed by a '---' line")
-        return None, text
-    try:
-        data = yaml.safe_load(match.group(1))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 2})" if mark is not None else ""
-        raise DocumentError(shown, "front matter", f"invalid YAML{where}") from exc
-    if not isinstance(data, dict):
+        return None
+    if not front:  # the shared reader gives {} for YAML that is no mapping
         raise DocumentError(shown, "front matter", "must be a mapping of fields")
-    return data, text[match.end() :]
+    return front
+
+
+def _front_matter_error(shown: str, exc: FrontMatterError) -> DocumentError:
+    mark = getattr(exc.__cause__, "problem_mark", None)
+    where = f" (line {mark.line + 2})" if mark is not None else ""
+    return DocumentError(shown, "front matter", f"invalid YAML{where}")
 
 
 def _document_meta(
-    front: dict[str, Any] | None, path: Path, shown: str, title: str | None
+    path: Path, shown: str, front: dict[str, Any] | None, embedded: dict[str, Any]
 ) -> DocumentMeta:
+    """Front matter as written; otherwise sidecar > embedded metadata > the file's name.
+
+    A file with front matter keeps its metadata there: a sidecar next to it is an error.
+    """
+    shown_sidecar = str(sidecar_path(Path(shown)))
+    try:
+        sidecar = read_sidecar(path)
+    except MetadataError as exc:
+        raise DocumentError(shown_sidecar, "metadata", str(exc)) from exc
+    if sidecar is not None and front is not None:
+        problem = f"{Path(shown).name} has front matter; keep its metadata in one place"
+        raise DocumentError(shown_sidecar, "metadata", problem)
+    sidecar = sidecar or {}
     if front is None:
-        front = _user_file_meta(path, title)
-    fields = {_FIELD_ALIASES.get(key, key): _plain(value) for key, value in front.items()}
+        stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "document"
+        name = path.stem.replace("_", " ").replace("-", " ").strip() or path.name
+        front = merged(embedded, {"id": f"file-{stem}", "title": name}, _UNREVIEWED)
+    written = {**front, **sidecar}
+    fields = {_FIELD_ALIASES.get(key, key): _plain(value) for key, value in written.items()}
     try:
         return DocumentMeta.model_validate(fields)
     except ValidationError as exc:
-        problems = [(_written_name(e["loc"], front), e["msg"]) for e in exc.errors()]
+        problems = [(_written_name(e["loc"], written), e["msg"]) for e in exc.errors()]
         first_field, first_problem = problems[0]
         rest = "".join(f"; {name}: {msg}" for name, msg in problems[1:])
-        raise DocumentError(shown, first_field, first_problem + rest) from exc
+        where = shown_sidecar if first_field.split(".")[0] in sidecar else shown
+        raise DocumentError(where, first_field, first_problem + rest) from exc
 
 
 def _written_name(loc: tuple[int | str, ...], front: dict[str, Any]) -> str:
@@ -230,136 +276,32 @@ def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _user_file_meta(path: Path, title: str | None) -> dict[str, Any]:
-    modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
-    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "document"
-    return {
-        "doc_id": f"file-{stem}",
-        "title": title or path.stem.replace("_", " ").replace("-", " ").strip() or path.name,
-        "source_type": "Research",
-        "publisher": USER_FILE_PUBLISHER,
-        "year": modified.year,
-        "review_status": "submitted",
-        "last_reviewed": modified.isoformat(),
-    }
+def _markdown(text: str, shown: str) -> tuple[dict[str, Any] | None, str | None, list[Block]]:
+    """Front matter, title and blocks from the shared Markdown reader (labtool.markdown).
+
+    Headings come from the reader; the text between them is kept as written, a paragraph being
+    a run of lines without a blank line (list and quote markers, code fences and all).
+    """
+    try:
+        document = read_markdown(text)
+    except FrontMatterError as exc:
+        raise _front_matter_error(shown, exc) from exc
+    present = document.has_front_matter
+    front = _checked_front_matter(text, document.front_matter, present, shown)
+    return front, document.title, markdown_blocks(document)
 
 
-def _markdown_blocks(body: str) -> tuple[str | None, list[Block]]:
-    blocks: list[Block] = []
-    paragraph: list[str] = []
-    in_fence = False
-
-    def flush() -> None:
-        if paragraph:
-            blocks.append(Block(text="\n".join(paragraph).strip()))
-            paragraph.clear()
-
-    for line in body.splitlines():
-        if _FENCE.match(line.strip()):
-            in_fence = not in_fence
-        heading = None if in_fence else _HEADING.match(line)
-        if heading:
-            flush()
-            blocks.append(Block(text=heading.group(2).strip(), level=len(heading.group(1))))
-        elif not line.strip() and not in_fence:
-            flush()
-        else:
-            paragraph.append(line.rstrip())
-    flush()
-    return _title_heading(blocks)
+_NOT_DOCUMENTS = ("readme",)  # a pack's notes for people, not guideline documents
 
 
-def _title_heading(blocks: list[Block]) -> tuple[str | None, list[Block]]:
-    """A single level-1 heading that opens the document is its title, not a section."""
-    headings = [b for b in blocks if b.level]
-    if not headings:
-        return None, blocks
-    top = min(b.level for b in headings)
-    tops = [b for b in headings if b.level == top]
-    if top == 1 and len(tops) == 1 and headings[0] is tops[0]:
-        return tops[0].text, [b for b in blocks if b is not tops[0]]
-    return None, blocks
-
-
-def _sections(blocks: Iterable[Block], *, paged: bool, plain: bool) -> list[Section]:
-    if paged or plain:
-        return _grouped_sections(list(blocks), paged=paged)
-    sections: list[Section] = []
-    path: list[tuple[int, str]] = []
-    body: list[str] = []
-
-    def flush() -> None:
-        text = "\n\n".join(t for t in body if t)
-        if text.strip():
-            name = SECTION_SEPARATOR.join(t for _, t in path) or "Introduction"
-            sections.append(Section(path=name, text=text))
-        body.clear()
-
-    for block in blocks:
-        if block.level:
-            flush()
-            path = [(lvl, t) for lvl, t in path if lvl < block.level] + [(block.level, block.text)]
-        else:
-            body.append(block.text)
-    flush()
-    return _merge_same_path(sections)
-
-
-def _merge_same_path(sections: list[Section]) -> list[Section]:
-    merged: dict[str, str] = {}
-    for section in sections:
-        merged[section.path] = (
-            f"{merged[section.path]}\n\n{section.text}" if section.path in merged else section.text
-        )
-    return [Section(path=p, text=t) for p, t in merged.items()]
-
-
-def _grouped_sections(blocks: list[Block], *, paged: bool) -> list[Section]:
-    """Text files: one section per group of paragraphs; PDFs: per group of pages."""
-    groups: list[list[Block]] = []
-    words = 0
-    for block in blocks:
-        size = len(block.text.split())
-        if not groups or words + size > MAX_CHUNK_WORDS:
-            groups.append([])
-            words = 0
-        groups[-1].append(block)
-        words += size
-    sections = []
-    for number, group in enumerate(groups, start=1):
-        if paged:
-            first, last = group[0].page, group[-1].page
-            name = f"Page {first}" if first == last else f"Pages {first}-{last}"
-        else:
-            name = f"Part {number}"
-        sections.append(Section(path=name, text="\n\n".join(b.text for b in group)))
-    return _merge_same_path(sections)
-
-
-def _pack_paragraphs(paragraphs: list[str], max_words: int) -> list[str]:
-    pieces: list[str] = []
-    for paragraph in (p.strip() for p in paragraphs):
-        if len(paragraph.split()) > max_words * 3 // 2 and "|" not in paragraph:
-            # An overlong paragraph (tables excepted) is split between sentences.
-            sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(])", paragraph)
-            pieces.extend(_pack(sentences, max_words, " "))
-        elif paragraph:
-            pieces.append(paragraph)
-    return _pack(pieces, max_words, "\n\n")
-
-
-def _pack(pieces: list[str], max_words: int, joiner: str) -> list[str]:
-    """Greedy packing of whole pieces into groups of at most max_words; long pieces stay whole."""
-    groups: list[str] = []
-    current: list[str] = []
-    words = 0
-    for piece in pieces:
-        size = len(piece.split())
-        if current and words + size > max_words:
-            groups.append(joiner.join(current))
-            current, words = [], 0
-        current.append(piece)
-        words += size
-    if current:
-        groups.append(joiner.join(current))
-    return groups
+def pack_files(folder: Path) -> list[Path]:
+    """The guideline documents of a pack folder, by file name: every supported format, hidden
+    files and the README left out (rules.yaml, domain.yaml and sidecars are not documents)."""
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if path.is_file()
+        and path.suffix.lower() in SUPPORTED_SUFFIXES
+        and not path.name.startswith(".")
+        and not path.stem.lower().startswith(_NOT_DOCUMENTS)
+    )

@@ -12,8 +12,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+from labtool.corpus_index import CorpusDocument
+from labtool.rules import RuleSet, load_rules
+
 from assistant.schema import Passage
-from assistant.sources.documents import DocumentError, chunk_document, load_document
+from assistant.sources.documents import (
+    MARKDOWN_SUFFIXES,
+    DocumentError,
+    chunk_document,
+    load_document,
+    pack_files,
+)
 from assistant.text.sentences import number_values
 from assistant.text.tokens import stem
 
@@ -40,6 +49,11 @@ class CorpusLookup:
         """Every chunk of the corpus, by document and section."""
         return [p for key in sorted(self._index()) for p in self._index()[key]]
 
+    def headings(self) -> list[str]:
+        """Every section heading of the corpus (the last part of each path), in file order."""
+        index = self._index()
+        return list(dict.fromkeys(section.rsplit(" > ", 1)[-1] for _, section in index))
+
     def passage(
         self, doc_id: str, section: str, *, mentioning: Iterable[str] = ()
     ) -> Passage | None:
@@ -63,15 +77,44 @@ def _mentions(text: str, what: str) -> bool:
 
 def _load(corpus_dir: Path) -> dict[tuple[str, str], list[Passage]]:
     by_section: dict[tuple[str, str], list[Passage]] = defaultdict(list)
-    for path in sorted(corpus_dir.glob("*.md")):
+    for path in pack_files(corpus_dir):
         try:
-            document = load_document(path, require_front_matter=True)
+            document = load_document(path, require_front_matter=path.suffix.lower() == ".md")
         except DocumentError:
-            continue  # README.md and broken files: ingestion reports them, lookup skips them
+            continue  # broken files: ingestion reports them, lookup skips them
         for chunk in chunk_document(document):
             by_section[(chunk.doc.doc_id, chunk.section)].append(
                 Passage(
-                    chunk_id=chunk.chunk_id, doc=chunk.doc, section=chunk.section, text=chunk.text
+                    chunk_id=chunk.chunk_id,
+                    doc=chunk.doc,
+                    section=chunk.section,
+                    text=chunk.text,
+                    patient=chunk.patient,
                 )
             )
     return dict(by_section)
+
+
+def load_pack_rules(rules_path: Path, corpus_dir: Path) -> RuleSet:
+    """The rules file, its citations checked against every document of the pack.
+
+    The lab tool reads the pack's Markdown itself; the documents in other formats (PDF, HTML,
+    text) are read here and handed over with their section headings. Raises RulesError.
+    """
+    extra: dict[str, CorpusDocument] = {}
+    for path in pack_files(corpus_dir):
+        if path.suffix.lower() in MARKDOWN_SUFFIXES:
+            continue
+        try:
+            document = load_document(path)
+        except DocumentError:
+            continue  # reported by ingest and `pack check`; a rule citing it fails below
+        sections = tuple(dict.fromkeys(s.path.rsplit(" > ", 1)[-1] for s in document.sections))
+        extra[document.meta.doc_id] = CorpusDocument(
+            doc_id=document.meta.doc_id,
+            title=document.meta.title,
+            sections=sections,
+            path=path,
+            text="",
+        )
+    return load_rules(rules_path, corpus_dir=corpus_dir, extra_documents=extra)

@@ -141,3 +141,16 @@ def number_values(text: str) -> set[Decimal]:
     """The set of numeric values written in the text."""
     values = (number_value(token) for token in number_tokens(text))
     return {value for value in values if value is not None}
+
+
+# A measured value with its unit ("240 ng/L", "5.2 mmol/L", "12%"): values are a message's data.
+_VALUE_WITH_UNIT = re.compile(
+    r"(?<![\w.])\d+(?:[.,]\d+)?(?:\s*(?:ng|pg|pmol|nmol|[uµμ]mol|mmol|mu|iu|u|g|mg|[uµμ]g|mcg|fl|%)"
+    r"(?:/(?:l|ml|dl))?(?![\w/]))?",
+    re.IGNORECASE,
+)
+
+
+def strip_values(text: str) -> str:
+    """The text without measured values and their units ("B12 240 ng/L" -> "B12")."""
+    return re.sub(r"\s{2,}", " ", _VALUE_WITH_UNIT.sub(" ", text)).strip()

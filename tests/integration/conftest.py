@@ -70,6 +70,10 @@ Anaemia is a haemoglobin below 120 g/L in non-pregnant women and below 130 g/L i
 }
 
 
+# The small corpus's domain file: its shorthand (the code knows none).
+SMALL_DOCS["domain.yaml"] = "abbreviations:\n  mma: [methylmalonic, acid]\n"
+
+
 def make_settings(corpus_dir: Path, data_dir: Path, **updates: object) -> Settings:
     """Settings independent of the ASSISTANT_* environment of the test."""
     fields: dict[str, object] = {

@@ -16,13 +16,14 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.answer.candidates import leans_back
+from assistant.answer.compose import REFUSAL
 from assistant.answer.extractive import DIFFERENCES_HEADING
 from assistant.answer.lab_section import CONCLUSION_LABEL, LAB_HEADING
 from assistant.answer.references import REFERENCES_HEADING
 from assistant.app.cli import app
 from assistant.config import Settings
 from assistant.guard.provenance import untraced_numbers
-from assistant.pipeline import REFUSAL, Assistant
+from assistant.pipeline import Assistant
 from assistant.question.injection import INJECTION_NOTICE
 from assistant.schema import AnswerResult
 from assistant.text.sentences import citation_numbers, number_tokens, split_sentences

@@ -18,10 +18,12 @@ import yaml
 
 from assistant.config import Settings
 from assistant.evaluation.outcome import EvalOutcome
-from assistant.evaluation.runner import DEFAULT_CASES, run_evaluation
+from assistant.evaluation.runner import pack_cases, run_evaluation
 from assistant.pipeline import Assistant
 from assistant.retrieval.hybrid import get_searcher
 from assistant.schema import AnswerResult, Passage
+
+DEFAULT_CASES = pack_cases(Settings())
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +39,7 @@ FAULT_CASES = (
 
 
 def subset(folder: Path, ids: tuple[str, ...]) -> Path:
-    """A cases file holding only the named reference cases, copied from evals/cases."""
+    """A cases file holding only the named reference cases, copied from the B12 pack's cases."""
     chosen: list[dict[str, Any]] = []
     for path in sorted(DEFAULT_CASES.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -132,7 +134,7 @@ def test_a_composer_that_drops_citations_is_caught(
         return re.sub(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]", "", compose_body(*args, **kwargs))
 
     # The pipeline's composer seam: the name it calls.
-    monkeypatch.setattr("assistant.pipeline.compose_body", compose_without_citations)
+    monkeypatch.setattr("assistant.answer.compose.compose_body", compose_without_citations)
 
     outcome = evaluate()
 

@@ -1,6 +1,6 @@
 """The gated evaluation on main: every reference case, the real model, index and pipeline.
 
-`make test` runs this, so CI fails when a gated metric falls below evals/baseline.json.
+`make test` runs this, so CI fails when a gated metric falls below evals/<pack>/baseline.json.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from assistant.config import Settings
 from assistant.evaluation.gate import load_baseline
 from assistant.evaluation.outcome import EvalOutcome
 from assistant.evaluation.reports import render_summary
-from assistant.evaluation.runner import DEFAULT_BASELINE, run_evaluation
+from assistant.evaluation.runner import BASELINE_FILE, pack_cases, run_evaluation
+
+DEFAULT_BASELINE = pack_cases(Settings()) / BASELINE_FILE
 
 pytestmark = pytest.mark.integration
 
@@ -71,3 +73,18 @@ def test_every_report_is_written_with_the_run_fingerprints(
     html = (report_dir / "report.html").read_text(encoding="utf-8")
     assert '<span class="cite">[1]</span>' in html
     assert '<mark class="num">' in html
+
+
+def test_the_second_pack_passes_its_own_gate(tmp_path: Path) -> None:
+    """The diabetes pack, built from data only, is evaluated against its own cases and floors."""
+    from assistant.config import PROJECT_ROOT
+    from assistant.index.build import run_ingest
+
+    pack = PROJECT_ROOT / "corpus" / "diabetes"
+    settings = Settings(pack=pack, data_dir=tmp_path / "data", chroma_url=None, audit_log=None)
+    assert run_ingest(settings).failures == []
+    result = run_evaluation(settings, report_dir=tmp_path / "report", echo=False)
+    assert result.passed, render_summary(result)
+    assert result.meta.case_count >= 40
+    assert result.assistant.value("unsupported_numbers") == 0
+    assert result.assistant.value("threshold_inconsistencies") == 0

@@ -70,6 +70,15 @@ async def test_async_tool_call_gives_the_same_artifact() -> None:
     assert async_message.artifact["findings"][0]["category"] == "deficient"
 
 
+def test_the_description_names_the_tests_of_the_rules_file() -> None:
+    tool = InterpretLabValuesTool.from_rules_file(RULES, corpus_dir=CORPUS)
+    covered = [entry.name for entry in tool.ruleset.aliases() if not entry.context]
+
+    assert covered
+    assert all(name in tool.description for name in covered)
+    assert "C-reactive protein" not in tool.description  # a context analyte is not a test
+
+
 def test_a_broken_rules_file_fails_when_building_the_tool(tmp_path: Path) -> None:
     broken = tmp_path / "rules.yaml"
     broken.write_text("version: 1\n", encoding="utf-8")

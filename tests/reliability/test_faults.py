@@ -173,10 +173,10 @@ def assert_vectors_match_their_text(settings: Settings) -> None:
 
 
 BROKEN_RULES: dict[str, tuple[str | bytes | None, str]] = {
-    "malformed-yaml": ("version: 1\nanalytes:\n  b12: [\n", "malformed YAML"),
+    "malformed-yaml": ("version: 2\nanalytes:\n  b12: [\n", "malformed YAML"),
     "not-utf8": (b"\xff\xfe\x00\x01 rules", "cannot read rules file"),
     "empty-file": ("", "must be a mapping"),
-    "no-analytes": ("version: 1\nanalytes: {}\n", "analytes"),
+    "no-analytes": ("version: 2\nanalytes: {}\n", "analytes"),
     "missing-file": (None, "No such file"),
     "a-directory": ("<dir>", "Is a directory"),
 }

@@ -23,6 +23,7 @@ from labtool.rules import RuleSet, load_rules
 
 from assistant.app.messages import answer_messages, escape_user_messages
 from assistant.config import PROJECT_ROOT, Settings
+from assistant.domain.language import DomainLanguage
 from assistant.guard.provenance import answer_body, untraced_numbers
 from assistant.pipeline import Assistant, AssistantError
 from assistant.question.followup import resolve_followup, turns_from
@@ -120,7 +121,7 @@ def test_very_long_lab_text_is_read_in_one_pass(rules: RuleSet) -> None:
     assert {finding.category for finding in repeated.findings} == {"indeterminate"}
 
 
-def test_router_handles_any_message_and_history() -> None:
+def test_router_handles_any_message_and_history(b12_language: DomainLanguage) -> None:
     examples: list[str] = []
 
     @settings(max_examples=800, deadline=None, suppress_health_check=SLOW_INPUT)
@@ -129,11 +130,11 @@ def test_router_handles_any_message_and_history() -> None:
         examples.append(text)
         injection = find_injection(text)
         assert set(injection.clean_text.split()) <= set(text.split())
-        asked = guideline_question(injection.clean_text, has_labs=has_labs)
+        asked = guideline_question(injection.clean_text, b12_language, has_labs=has_labs)
         if asked is None:
             return
-        resolved = resolve_followup(asked, turns_from(history))
-        plan = plan_search(resolved)
+        resolved = resolve_followup(asked, turns_from(history), b12_language)
+        plan = plan_search(resolved, b12_language)
         assert plan.main.strip()
         assert all(query.strip() for _, query in plan.topic_queries)
 

@@ -32,6 +32,18 @@ def test_labs_json_is_the_lab_report_contract() -> None:
     assert finding["sources"][0]["doc_id"] == "nice-ng239"
 
 
+def test_labs_json_findings_carry_the_rules_file_names() -> None:
+    result = runner.invoke(app, ["labs", "B12 240 ng/L, TSH 8 mU/L", "--json"])
+
+    data = json.loads(result.stdout)
+    (finding,) = data["findings"]
+    assert finding["analyte_name"] == "Vitamin B12 (total serum cobalamin)"
+    assert finding["category_label"] == "Indeterminate: B12 deficiency possible"
+    (error,) = data["errors"]
+    assert error["code"] == "UNSUPPORTED_ANALYTE"
+    assert error["message"].startswith("'TSH 8 mU/L': there are no rules for TSH in this pack")
+
+
 def test_errors_in_the_input_are_data_and_exit_zero() -> None:
     missing_unit = runner.invoke(app, ["labs", "B12 150", "--json"])
     negative = runner.invoke(app, ["labs", "B12 -5 ng/L", "--json"])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from labtool.rules_model import Band, NearThreshold, Plausible, Rule
-from labtool.units import convert
+from labtool.units import UnitRule, convert
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Interval:
         """The number written: the value, or the censoring limit."""
         return self.high if self.high is not None and self.low == 0 else self.low
 
-    def converted(self, from_unit: str, to_unit: str, factors: Mapping[str, Decimal]) -> Interval:
+    def converted(self, from_unit: str, to_unit: str, factors: Mapping[str, UnitRule]) -> Interval:
         high = None if self.high is None else convert(self.high, from_unit, to_unit, factors)
         low = convert(self.low, from_unit, to_unit, factors)
         return Interval(low, self.low_closed, high, self.high_closed)
@@ -97,7 +97,7 @@ class ScaleReading:
         return self.bands[0] if len(self.bands) == 1 else None
 
 
-def scale_unit_for(rule: Rule, unit: str, factors: Mapping[str, Decimal]) -> tuple[str, bool]:
+def scale_unit_for(rule: Rule, unit: str, factors: Mapping[str, UnitRule]) -> tuple[str, bool]:
     """Compare natively when the source published this unit (or an identical one, such as
     ng/mL for µg/L); otherwise convert to the rule's first scale."""
     if unit in rule.scales:
@@ -109,7 +109,7 @@ def scale_unit_for(rule: Rule, unit: str, factors: Mapping[str, Decimal]) -> tup
 
 
 def read_on_scale(
-    rule: Rule, scale_unit: str, interval: Interval, unit: str, factors: Mapping[str, Decimal]
+    rule: Rule, scale_unit: str, interval: Interval, unit: str, factors: Mapping[str, UnitRule]
 ) -> ScaleReading:
     on_scale = interval.converted(unit, scale_unit, factors)
     bands = bands_touching(rule.scales[scale_unit], on_scale)
@@ -118,7 +118,7 @@ def read_on_scale(
 
 
 def read_rule(
-    rule: Rule, interval: Interval, unit: str, factors: Mapping[str, Decimal]
+    rule: Rule, interval: Interval, unit: str, factors: Mapping[str, UnitRule]
 ) -> ScaleReading:
     scale_unit, _ = scale_unit_for(rule, unit, factors)
     return read_on_scale(rule, scale_unit, interval, unit, factors)
@@ -130,7 +130,7 @@ def boundaries(bands: Sequence[Band]) -> list[Decimal]:
 
 
 def near_boundary(
-    reading: ScaleReading, near: NearThreshold, canonical: str, factors: Mapping[str, Decimal]
+    reading: ScaleReading, near: NearThreshold, canonical: str, factors: Mapping[str, UnitRule]
 ) -> Decimal | None:
     """The boundary (in the scale's unit) the value lies close to, if any."""
     value = reading.interval.representative

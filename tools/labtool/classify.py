@@ -13,8 +13,14 @@ from dataclasses import dataclass
 from labtool.bands import ScaleReading, implausible, read_rule
 from labtool.context import PatientContext
 from labtool.findings import build_conflicts, build_finding, interval_of
-from labtool.parse import ANALYTE_NAMES, ParsedValue
-from labtool.population import Candidates, candidates, describe_attribute, primary_rule
+from labtool.parse import ParsedValue
+from labtool.population import (
+    Candidates,
+    Declared,
+    candidates,
+    describe_attribute,
+    primary_rule,
+)
 from labtool.report import Conflict, Finding, LabError
 from labtool.rules import RuleSet
 from labtool.rules_model import Analyte
@@ -45,7 +51,48 @@ def _error(value: ParsedValue, code: str, message: str) -> Classified:
     return Classified(error=LabError(input=value.text, code=code, message=message))
 
 
+def _example(value: ParsedValue, ruleset: RuleSet) -> str:
+    """The value with the name of a test that accepts its unit written before it."""
+    classified = list(ruleset.classified.values())
+    fitting = [a for a in classified if value.unit in a.unit_table] or classified
+    return f"{fitting[0].aliases[0]} {value.text}"
+
+
+def _unnamed(value: ParsedValue, ruleset: RuleSet) -> Classified:
+    """A value the rules do not attribute to one classified analyte."""
+    if ruleset.is_empty:
+        name = value.unsupported or "this test"
+        return _error(
+            value,
+            "UNSUPPORTED_ANALYTE",
+            f"'{value.text}': there are no rules for {name} in this pack (the pack has no "
+            "rules file), so it was not interpreted.",
+        )
+    if value.unsupported is not None:
+        return _error(
+            value,
+            "UNSUPPORTED_ANALYTE",
+            f"'{value.text}': there are no rules for {value.unsupported} in this pack "
+            f"(covered: {ruleset.covered_names()}).",
+        )
+    if value.candidates:
+        names = " or ".join(ruleset.analytes[key].name for key in value.candidates)
+        return _error(
+            value,
+            "AMBIGUOUS_ANALYTE",
+            f"'{value.text}' could be {names}; write the test before each value.",
+        )
+    return _error(
+        value,
+        "NO_ANALYTE",
+        f"'{value.text}' has a lab unit but no test name before it; write the test, "
+        f"e.g. '{_example(value, ruleset)}'.",
+    )
+
+
 def _precheck(value: ParsedValue, ruleset: RuleSet) -> Classified | None:
+    if ruleset.is_empty:
+        return _unnamed(value, ruleset)  # a pack without rules: nothing else to say
     if value.number is None:
         return _error(
             value,
@@ -54,21 +101,15 @@ def _precheck(value: ParsedValue, ruleset: RuleSet) -> Classified | None:
             "decimal comma); write it without the comma, e.g. 1200 or 1.2.",
         )
     if value.analyte is None:
-        return _error(
-            value,
-            "NO_ANALYTE",
-            f"'{value.text}' has a lab unit but no test name before it; write the test, "
-            "e.g. 'B12 240 ng/L'.",
-        )
+        return _unnamed(value, ruleset)
     analyte = ruleset.analytes.get(value.analyte)
-    if analyte is None:
-        name = ANALYTE_NAMES.get(value.analyte, value.analyte)
-        covered = ", ".join(a.name for a in ruleset.analytes.values())
+    if analyte is None or not analyte.classified:
+        name = analyte.name if analyte is not None else value.analyte
         return _error(
             value,
             "UNSUPPORTED_ANALYTE",
-            f"'{value.text}': {name} is not covered by the rules file, so it was not "
-            f"interpreted (covered: {covered}).",
+            f"'{value.text}': there are no rules for {name} in this pack "
+            f"(covered: {ruleset.covered_names()}).",
         )
     if value.negative:
         return _error(
@@ -81,12 +122,13 @@ def _precheck(value: ParsedValue, ruleset: RuleSet) -> Classified | None:
             f"'{value.text}': a result of zero is not possible; a result below the "
             "laboratory's limit of quantification should be given as '<limit'.",
         )
-    if value.unit is not None and value.unit not in analyte.units:
-        accepted = ", ".join(analyte.units)
+    written_unit = value.unit_text if value.unknown_unit else value.unit
+    if written_unit is not None and written_unit not in analyte.unit_table:
+        accepted = ", ".join(analyte.accepted_units)
         return _error(
             value,
             "UNSUPPORTED_UNIT",
-            f"'{value.text}': {value.unit} is not a unit for {analyte.name} "
+            f"'{value.text}': {written_unit} is not a unit for {analyte.name} "
             f"(accepted: {accepted}).",
         )
     return None
@@ -95,12 +137,16 @@ def _precheck(value: ParsedValue, ruleset: RuleSet) -> Classified | None:
 def _units_to_try(value: ParsedValue, analyte: Analyte) -> list[str]:
     if value.unit is not None:
         return [value.unit]
-    others = [unit for unit in analyte.units if unit != analyte.canonical_unit]
+    others = [unit for unit in analyte.accepted_units if unit != analyte.canonical_unit]
     return [analyte.canonical_unit, *others]
 
 
 def _label_list(
-    analyte: Analyte, outcomes: list[Outcome], describe: str, varied: tuple[str, ...] = ()
+    analyte: Analyte,
+    outcomes: list[Outcome],
+    describe: str,
+    varied: tuple[str, ...] = (),
+    declared: Declared | None = None,
 ) -> str:
     parts = []
     for outcome in outcomes:
@@ -110,11 +156,13 @@ def _label_list(
             label = " or ".join(
                 sorted(analyte.category_label(c) for c in outcome.reading.categories)
             )
-        parts.append(f"{_describe_outcome(outcome, describe, varied)}: {label}")
+        parts.append(f"{_describe_outcome(outcome, describe, varied, declared)}: {label}")
     return "; ".join(dict.fromkeys(parts))
 
 
-def _describe_outcome(outcome: Outcome, what: str, varied: tuple[str, ...] = ()) -> str:
+def _describe_outcome(
+    outcome: Outcome, what: str, varied: tuple[str, ...] = (), declared: Declared | None = None
+) -> str:
     """The unit, or the values of the context attributes that were tried."""
     if what == "unit":
         return outcome.unit
@@ -123,9 +171,12 @@ def _describe_outcome(outcome: Outcome, what: str, varied: tuple[str, ...] = ())
         "sex": context.sex or "sex unknown",
         "trimester": f"trimester {context.trimester}",
         "age": PatientContext(age_years=context.age_years).describe(),
-        "inflammation": "inflammation" if context.inflammation else "no inflammation",
     }
-    return ", ".join(parts[a] for a in varied if a in parts) or context.describe()
+    for name, attribute in (declared or {}).items():
+        value = context.attribute(name)
+        if value is not None:
+            parts[name] = attribute.value_text(name, value)
+    return ", ".join(parts[a] for a in varied if a in parts) or context.describe(declared)
 
 
 def _decide(
@@ -136,8 +187,9 @@ def _decide(
     options: Candidates,
     plausible_units: list[str],
 ) -> Classified:
+    declared = ruleset.attributes
     if all(outcome.reading is None for outcome in outcomes):
-        patient = options.known.describe()
+        patient = options.known.describe(declared)
         return _error(
             value,
             "UNSUPPORTED_POPULATION",
@@ -177,16 +229,16 @@ def _decide(
             "MISSING_UNIT",
             f"'{value.text}' has no unit, and the category depends on it "
             f"({_label_list(analyte, first_context, 'unit')}); give the unit "
-            f"({' or '.join(analyte.units)}).",
+            f"({' or '.join(analyte.accepted_units)}).",
         )
-    needed = " and ".join(describe_attribute(attribute) for attribute in options.varied)
+    needed = " and ".join(describe_attribute(name, declared) for name in options.varied)
     first_unit = [o for o in outcomes if o.unit == outcomes[0].unit]
     return _error(
         value,
         "MISSING_CONTEXT",
         f"'{value.text}': the cut-off for {analyte.name} depends on {needed or 'the patient'}, "
         f"which the text does not state "
-        f"({_label_list(analyte, first_unit, 'context', options.varied)}).",
+        f"({_label_list(analyte, first_unit, 'context', options.varied, declared)}).",
     )
 
 
@@ -198,7 +250,7 @@ def classify(value: ParsedValue, ruleset: RuleSet, context: PatientContext) -> C
     assert value.analyte is not None
     analyte = ruleset.analytes[value.analyte]
     interval = interval_of(value)
-    factors = analyte.units
+    factors = analyte.unit_rules
 
     units = _units_to_try(value, analyte)
     canonical = analyte.canonical_unit
@@ -217,7 +269,7 @@ def classify(value: ParsedValue, ruleset: RuleSet, context: PatientContext) -> C
             "check the number and the unit.",
         )
 
-    options = candidates(analyte, context)
+    options = candidates(analyte, context, ruleset.attributes)
     outcomes: list[Outcome] = []
     for unit in plausible_units:
         for patient in options.contexts:

@@ -1,21 +1,27 @@
-"""The patient context population rules need: sex, pregnancy, trimester, age, inflammation.
+"""The patient context population rules need: the built-in sex, pregnancy, trimester and
+age, read here from general English, and every attribute the rules file declares.
 
-Read from free text with one compiled regex. Cues that contradict each other (e.g. "men
-and women") leave the attribute unknown, so the classifier asks instead of guessing.
+Demographics are read with compiled regexes. A declared attribute is set by a result in
+the message (`from_results`, converted to the analyte's canonical unit), else by its cue
+words (`words_false`, or a negated true word, before `words_true`). Cues that contradict
+each other (e.g. "men and women") leave the attribute unknown, so the classifier asks
+instead of guessing.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from labtool.attributes import Attribute, AttributeValue, Condition
+from labtool.bands import Interval
+from labtool.rules_model import Analyte
+
 Sex = Literal["female", "male"]
 
-# WHO 2020 ferritin guidance defines inflammation as CRP above 5 mg/L; the brief fixes this
-# cut-off for reading context (it is not a lab interpretation and does not reach a finding).
-CRP_INFLAMMATION_ABOVE_MG_PER_L = Decimal(5)
 # Gestational weeks -> trimester: 1st up to 13 completed weeks, 2nd 14-27, 3rd from 28.
 _SECOND_TRIMESTER_FROM_WEEK = 14
 _THIRD_TRIMESTER_FROM_WEEK = 28
@@ -27,9 +33,12 @@ class PatientContext:
     pregnant: bool | None = None
     trimester: int | None = None
     age_years: Decimal | None = None
-    inflammation: bool | None = None
+    attributes: tuple[tuple[str, AttributeValue], ...] = ()  # declared attributes that are known
 
-    def describe(self) -> str:
+    def attribute(self, name: str) -> AttributeValue | None:
+        return dict(self.attributes).get(name)
+
+    def describe(self, declared: Mapping[str, Attribute] | None = None) -> str:
         parts: list[str] = []
         if self.sex:
             parts.append(self.sex)
@@ -39,8 +48,9 @@ class PatientContext:
             parts.append(f"trimester {self.trimester}")
         if self.age_years is not None:
             parts.append(_describe_age(self.age_years))
-        if self.inflammation is not None:
-            parts.append("inflammation" if self.inflammation else "no inflammation")
+        for name, value in self.attributes:
+            attribute = (declared or {}).get(name)
+            parts.append(attribute.value_text(name, value) if attribute else f"{name}={value}")
         return ", ".join(parts) if parts else "no context"
 
 
@@ -95,18 +105,6 @@ _PERSON_RE = _at_word_starts(
     r"|(?-i:\bF\b))"
     r"|(?P<male>\b(?:male|man|men|boy|gentleman|mr|he|him|his)\b|(?-i:\bM\b))",
 )
-# Only searched when the text mentions inflammation, infection, a flare or CRP.
-_INFLAMMATION_WORDS = ("inflam", "infect", "sepsis", "septic", "flar", "crp", "active")
-_INFLAMMATION_RE = _at_word_starts(
-    r"(?P<no_infl>\b(?:no|not|without|denies|absent|nil|negative\s+for)\b"
-    r"(?:\s+(?:signs?|evidence|clinical\s+evidence)\s+of)?\s+(?:active\s+|current\s+)?"
-    r"(?:inflammation|infection|sepsis|flare)\b"
-    r"|\bcrp\s+(?:is\s+|was\s+)?(?:normal|negative)\b|\bnormal\s+crp\b)"
-    r"|(?P<infl>\b(?:inflammation|inflammatory|inflamed|infection|infected|sepsis|septic|flare"
-    r"|flaring|active\s+(?:ibd|crohn'?s|colitis|disease))\b"
-    r"|\b(?:raised|high|elevated)\s+crp\b|\bcrp\s+(?:is\s+|was\s+)?(?:raised|high|elevated)\b)",
-)
-
 _TRIMESTER_WORDS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3}
 
 
@@ -141,8 +139,6 @@ class _Evidence:
     trimesters: set[int] = field(default_factory=set)
     short_trimesters: set[int] = field(default_factory=set)
     ages: set[Decimal] = field(default_factory=set)
-    inflammation: bool = False
-    no_inflammation: bool = False
 
 
 def _collect(text: str) -> _Evidence:
@@ -151,8 +147,6 @@ def _collect(text: str) -> _Evidence:
     patterns = [_PERSON_RE]
     if any(word in lower for word in _PREGNANCY_WORDS):
         patterns.append(_PREGNANCY_RE)
-    if any(word in lower for word in _INFLAMMATION_WORDS):
-        patterns.append(_INFLAMMATION_RE)
     matches = (match for pattern in patterns for match in pattern.finditer(text))
     for match in matches:
         kind = match.lastgroup
@@ -189,15 +183,158 @@ def _collect(text: str) -> _Evidence:
             evidence.sexes.add("female" if word in ("female", "woman", "girl") else "male")
         elif kind in ("female", "male"):
             evidence.sexes.add(kind)
-        elif kind == "no_infl":
-            evidence.no_inflammation = True
-        elif kind == "infl":
-            evidence.inflammation = True
     return evidence
 
 
-def parse_context(text: str, crp_raised: bool | None = None) -> PatientContext:
-    """Context cues in text; a CRP result (read by the value parser) decides inflammation."""
+@dataclass(frozen=True)
+class ContextResult:
+    """A result that may decide attributes: its analyte and the values it allows, in the
+    analyte's canonical unit (None when the result cannot tell, e.g. a unit not accepted)."""
+
+    analyte: str
+    interval: Interval | None
+
+
+def result_interval(
+    number: Decimal | None, censor: str | None, unit: str | None, analyte: Analyte
+) -> Interval | None:
+    """The values a result allows, in the analyte's canonical unit (a result without a unit is
+    read in the canonical unit); None when it cannot tell (no usable number, a foreign unit)."""
+    unit = unit or analyte.canonical_unit
+    if number is None or unit not in analyte.unit_rules:
+        return None
+    interval = Interval.point(number) if censor is None else Interval.censored(number, censor)
+    return interval.converted(unit, analyte.canonical_unit, analyte.unit_rules)
+
+
+_NEGATION = (
+    r"\b(?:no|not|without|denies|absent|nil|negative\s+for)\b"
+    r"(?:\s+(?:signs?|evidence|clinical\s+evidence)\s+of)?\s+(?:active\s+|current\s+)?"
+)
+_COPULA = r"[\s\-]+(?:(?:is|was|are|were)\s+)?"
+
+
+def _cue_pattern(words: Iterable[str]) -> str:
+    """Cue words as written; 'is'/'was' may stand between their words, an apostrophe may be
+    left out, and a hyphen may be a space."""
+    patterns = []
+    for cue in sorted(set(words), key=lambda w: (-len(w), w)):
+        parts = [re.escape(part).replace("'", "['’]?") for part in re.split(r"[\s\-]+", cue)]
+        patterns.append(_COPULA.join(part for part in parts if part))
+    return "|".join(patterns)
+
+
+class AttributeCues:
+    """The cue words of every declared yes/no attribute, compiled once per rule set."""
+
+    def __init__(self, attributes: Mapping[str, Attribute]) -> None:
+        self._names: list[str] = []
+        falses: list[str] = []
+        trues: list[str] = []
+        gates: set[str] = set()
+        for name, attribute in attributes.items():
+            if attribute.type != "boolean" or not attribute.words:
+                continue
+            index = len(self._names)
+            self._names.append(name)
+            negatable = _cue_pattern(attribute.words_true)
+            false_words = [_NEGATION + f"(?:{negatable})"] if negatable else []
+            if attribute.words_false:
+                false_words.append(_cue_pattern(attribute.words_false))
+            falses.append(f"(?P<f{index}>\\b(?:{'|'.join(false_words)})\\b)")
+            if negatable:
+                trues.append(f"(?P<t{index}>\\b(?:{negatable})\\b)")
+            for cue in attribute.words:
+                longest = max(re.split(r"[\s\-]+", cue.lower()), key=len)
+                gates.add(re.split(r"['’]", longest)[0])
+        self._gates = tuple(sorted(gates))
+        pattern = "|".join(falses + trues)
+        self._regex = re.compile(pattern, re.IGNORECASE) if pattern else None
+
+    def read(self, text: str) -> dict[str, bool]:
+        """Attribute -> the value the words state; a stated 'no' wins over a 'yes'."""
+        if self._regex is None:
+            return {}
+        lower = text.lower()
+        if not any(gate in lower for gate in self._gates):
+            return {}
+        found: dict[str, bool] = {}
+        for match in self._regex.finditer(text):
+            group = match.lastgroup
+            if group is None:
+                continue
+            name = self._names[int(group[1:])]
+            if group.startswith("f"):
+                found[name] = False
+            else:
+                found.setdefault(name, True)
+        return found
+
+
+def _decide(condition: Condition, interval: Interval) -> bool | None:
+    """True when every value the result allows meets the condition, False when none does."""
+    lower = (condition.more_than, False) if condition.more_than is not None else None
+    if condition.at_least is not None:
+        lower = (condition.at_least, True)
+    upper = (condition.less_than, False) if condition.less_than is not None else None
+    if condition.at_most is not None:
+        upper = (condition.at_most, True)
+    low, high = interval.low, interval.high
+    inside = True
+    if lower is not None:
+        value, closed = lower
+        if not (low > value or (low == value and (closed or not interval.low_closed))):
+            inside = False
+        if high is not None and (
+            high < value or (high == value and not (closed and interval.high_closed))
+        ):
+            return False
+    if upper is not None:
+        value, closed = upper
+        if high is None or not (
+            high < value or (high == value and (closed or not interval.high_closed))
+        ):
+            inside = False
+        if low > value or (low == value and not (closed and interval.low_closed)):
+            return False
+    return True if inside else None
+
+
+def _from_result(attribute: Attribute, result: ContextResult) -> AttributeValue | None:
+    if result.interval is None:
+        return None
+    cue = next(c for c in attribute.from_results if c.analyte == result.analyte)
+    if cue.true_when is not None:
+        return _decide(cue.true_when, result.interval)
+    return result.interval.low if result.interval.is_point else None
+
+
+def _attributes(
+    text: str,
+    declared: Mapping[str, Attribute],
+    cues: AttributeCues | None,
+    results: Sequence[ContextResult],
+) -> tuple[tuple[str, AttributeValue], ...]:
+    stated = cues.read(text) if cues is not None else {}
+    known: list[tuple[str, AttributeValue]] = []
+    for name, attribute in declared.items():
+        deciding = {cue.analyte for cue in attribute.from_results}
+        relevant = [result for result in results if result.analyte in deciding]
+        value = _from_result(attribute, relevant[-1]) if relevant else None  # the last decides
+        if value is None:
+            value = stated.get(name)
+        if value is not None:
+            known.append((name, value))
+    return tuple(known)
+
+
+def parse_context(
+    text: str,
+    declared: Mapping[str, Attribute] | None = None,
+    cues: AttributeCues | None = None,
+    results: Sequence[ContextResult] = (),
+) -> PatientContext:
+    """Context cues in text; results of the analytes named in `from_results` decide first."""
     evidence = _collect(text)
 
     pregnant: bool | None = None
@@ -220,18 +357,10 @@ def parse_context(text: str, crp_raised: bool | None = None) -> PatientContext:
     if sex == "male" and pregnant is None:
         pregnant = False
 
-    inflammation: bool | None = None
-    if crp_raised is not None:
-        inflammation = crp_raised
-    elif evidence.no_inflammation:
-        inflammation = False
-    elif evidence.inflammation:
-        inflammation = True
-
     return PatientContext(
         sex=sex,
         pregnant=pregnant,
         trimester=trimesters.pop() if pregnant and len(trimesters) == 1 else None,
         age_years=evidence.ages.pop() if len(evidence.ages) == 1 else None,
-        inflammation=inflammation,
+        attributes=_attributes(text, declared or {}, cues, results),
     )

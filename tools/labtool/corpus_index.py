@@ -1,15 +1,17 @@
 """What the rules file may cite: each corpus document's id, title and `## ` headings.
 
-Read straight from the Markdown front matter so that tools/ stays independent of the
-assistant package (and of the search index).
+Read with labtool.markdown (the project's one Markdown and front-matter reader) so that
+tools/ stays independent of the assistant package (and of the search index).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from labtool.markdown import FrontMatterError, MarkdownDocument, read_markdown
+
+SECTION_LEVEL = 2  # `## ` headings name the sections rules and cases cite
 
 
 class CorpusError(Exception):
@@ -22,38 +24,17 @@ class CorpusDocument:
     title: str
     sections: tuple[str, ...]
     path: Path
-    text: str
+    text: str  # the body after the front matter
+    markdown: MarkdownDocument | None = field(default=None, repr=False, compare=False)
 
     def section_text(self, heading: str) -> str | None:
-        """The body of one `## ` section (up to the next `## ` heading), or None."""
-        lines = self.text.splitlines()
-        body: list[str] = []
-        inside = False
-        for line in lines:
-            if line.startswith("## "):
-                if inside:
-                    break
-                inside = line[3:].strip() == heading
-                continue
-            if inside:
-                body.append(line)
-        return "\n".join(body) if inside else None
-
-
-def _split_front_matter(text: str) -> tuple[dict[str, object], str] | None:
-    """(front matter, body) for a document that starts with a `---` block, else None."""
-    if not text.startswith("---"):
+        """The body of one `## ` section exactly as written (up to the next heading of level
+        2 or 1), or None."""
+        document = self.markdown or read_markdown(self.text)
+        for block in document.headings(SECTION_LEVEL):
+            if block.text == heading:
+                return document.section_source(block)
         return None
-    lines = text.splitlines()
-    for end, line in enumerate(lines[1:], start=1):
-        if line.strip() == "---":
-            try:
-                meta = yaml.safe_load("\n".join(lines[1:end]))
-            except yaml.YAMLError:
-                return None
-            body = "\n".join(lines[end + 1 :])
-            return (meta if isinstance(meta, dict) else {}), body
-    return None
 
 
 def read_document(path: Path) -> CorpusDocument | None:
@@ -62,21 +43,22 @@ def read_document(path: Path) -> CorpusDocument | None:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CorpusError(f"{path}: cannot read corpus document ({exc})") from exc
-    split = _split_front_matter(text)
-    if split is None:
-        return None
-    meta, body = split
+    try:
+        document = read_markdown(text)
+    except FrontMatterError:
+        return None  # not a document the rules can cite
+    meta = document.front_matter
     doc_id = meta.get("id")
-    if not isinstance(doc_id, str) or not doc_id:
+    if not document.has_front_matter or not isinstance(doc_id, str) or not doc_id:
         return None
     title = meta.get("title")
-    sections = tuple(line[3:].strip() for line in body.splitlines() if line.startswith("## "))
     return CorpusDocument(
         doc_id=doc_id,
         title=title if isinstance(title, str) and title else doc_id,
-        sections=sections,
+        sections=tuple(block.text for block in document.headings(SECTION_LEVEL)),
         path=path,
-        text=body,
+        text=document.body,
+        markdown=document,
     )
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from labtool.bands import Interval, ScaleReading, near_boundary, read_on_scale, read_rule
 from labtool.parse import ParsedValue
-from labtool.population import Candidates, comparison_rules, describe_attribute
+from labtool.population import Candidates, Declared, comparison_rules, describe_attribute
 from labtool.report import Conflict, Finding, SourceRef
 from labtool.rules import RuleSet
 from labtool.rules_model import Analyte, Band
@@ -42,8 +42,8 @@ def _as_typed(value: ParsedValue, unit: str) -> str:
 def _converted_text(value: ParsedValue, unit: str, analyte: Analyte) -> str:
     assert value.number is not None
     others = [
-        _written(display(convert(value.number, unit, u, analyte.units)), u, value.censor)
-        for u in analyte.units
+        _written(display(convert(value.number, unit, u, analyte.unit_rules)), u, value.censor)
+        for u in analyte.accepted_units
         if u != unit
     ]
     return f" (= {' = '.join(others)})" if others else ""
@@ -58,19 +58,24 @@ def _sources(ruleset: RuleSet, bands: tuple[Band, ...] | list[Band]) -> list[Sou
 
 
 def _assumption_notes(
-    value: ParsedValue, analyte: Analyte, unit: str, options: Candidates, plausible: list[str]
+    value: ParsedValue,
+    analyte: Analyte,
+    unit: str,
+    options: Candidates,
+    plausible: list[str],
+    declared: Declared,
 ) -> list[str]:
     notes = list(options.assumptions)
     if options.varied and len(options.contexts) > 1:
-        open_points = " and ".join(describe_attribute(a) for a in options.varied)
+        open_points = " and ".join(describe_attribute(a, declared) for a in options.varied)
         notes.append(
             f"The text does not state {open_points}; the category is the same in every case."
         )
     if value.unit is None:
-        if len(analyte.units) == 1:
+        if len(analyte.accepted_units) == 1:
             notes.append(f"No unit was given: {unit} assumed (the only unit accepted).")
         else:
-            excluded = [u for u in analyte.units if u not in plausible]
+            excluded = [u for u in analyte.accepted_units if u not in plausible]
             detail = (
                 f" (the value would be impossible in {', '.join(excluded)})" if excluded else ""
             )
@@ -90,7 +95,7 @@ def _rounding_notes(
     for other in reading.rule.scales:
         if other == reading.unit:
             continue
-        alternative = read_on_scale(reading.rule, other, interval, unit, analyte.units)
+        alternative = read_on_scale(reading.rule, other, interval, unit, analyte.unit_rules)
         if alternative.categories != reading.categories:
             shown = display(alternative.interval.representative)
             labels = " or ".join(analyte.category_label(c) for c in sorted(alternative.categories))
@@ -115,15 +120,17 @@ def build_finding(
     assert value.analyte is not None
     category = next(iter(reading.categories))
     label = analyte.category_label(category)
-    canonical = convert(value.number, unit, analyte.canonical_unit, analyte.units)
+    rules = analyte.unit_rules
+    canonical = convert(value.number, unit, analyte.canonical_unit, rules)
     converted = {
-        u: float(round_significant(convert(value.number, unit, u, analyte.units)))
-        for u in analyte.units
+        u: float(round_significant(convert(value.number, unit, u, rules)))
+        for u in analyte.accepted_units
     }
     near = analyte.near_threshold
-    boundary = near_boundary(reading, near, analyte.canonical_unit, analyte.units)
+    assert near is not None  # a classified analyte has one
+    boundary = near_boundary(reading, near, analyte.canonical_unit, rules)
 
-    notes = _assumption_notes(value, analyte, unit, options, plausible_units)
+    notes = _assumption_notes(value, analyte, unit, options, plausible_units, ruleset.attributes)
     notes.extend(_rounding_notes(value, analyte, reading, unit))
     if value.censor is not None:
         notes.append("A censored result: every value it allows falls in this category.")
@@ -150,6 +157,8 @@ def build_finding(
             sources.append(ruleset.source_ref(near.source))
     return Finding(
         analyte=value.analyte,
+        analyte_name=analyte.name,
+        category_label=label,
         value=float(value.number),
         unit=unit,
         canonical_value=float(canonical),
@@ -185,7 +194,7 @@ def build_conflicts(
     written = _as_typed(value, unit)
     conflicts = []
     for rule in comparison_rules(analyte, options.contexts):
-        reading = read_rule(rule, interval_of(value), unit, analyte.units)
+        reading = read_rule(rule, interval_of(value), unit, analyte.unit_rules)
         if category in reading.categories:
             continue
         other = " or ".join(analyte.category_label(c) for c in sorted(reading.categories))

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForToolRun
 from langchain_core.tools import BaseTool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from labtool.interpret import interpret
 from labtool.render import render_report
@@ -21,8 +21,8 @@ from labtool.rules import RuleSet, load_rules
 class LabValuesInput(BaseModel):
     text: str = Field(
         description=(
-            "The lab values exactly as the clinician wrote them, with units and patient "
-            "context, e.g. 'B12 240 ng/L, MMA 410 nmol/L, 45-year-old woman'."
+            "The lab values exactly as the clinician wrote them, each after its test name, "
+            "with units and patient context (age, sex, pregnancy, other results)."
         )
     )
 
@@ -34,13 +34,20 @@ class InterpretLabValuesTool(BaseTool):
 
     name: str = "interpret_lab_values"
     description: str = (
-        "Interpret laboratory values (vitamin B12, active B12/holotranscobalamin, MMA, "
-        "folate, ferritin, haemoglobin, MCV, EPO) against cited guideline cut-offs. "
+        "Interpret laboratory values against the cited guideline cut-offs of the rules file. "
         "Always use it for any number in a lab result; never classify values yourself."
     )
     args_schema: type[BaseModel] = LabValuesInput
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     ruleset: RuleSet
+
+    @model_validator(mode="after")
+    def _name_the_tests(self) -> InterpretLabValuesTool:
+        """The tests the rules file covers, in the description a model reads."""
+        names = [entry.name for entry in self.ruleset.aliases() if not entry.context]
+        if names and "Tests covered:" not in self.description:
+            self.description = f"{self.description} Tests covered: {'; '.join(names)}."
+        return self
 
     @classmethod
     def from_rules_file(

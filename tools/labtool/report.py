@@ -41,10 +41,12 @@ class Finding(BaseModel):
     )
     rule_id: str | None = None
     notes: list[str] = Field(default_factory=list)
+    analyte_name: str = Field(default="", description="The analyte's name in the rules file")
+    category_label: str = Field(default="", description="The category's label in the rules file")
 
 
 class Conclusion(BaseModel):
-    """A statement that combines findings (e.g. indeterminate B12 + raised MMA)."""
+    """A statement that combines findings (e.g. two results that point to one cause)."""
 
     code: str
     summary: str

@@ -1,25 +1,46 @@
 """Load the rules file: read, validate (shape, then whole-file and corpus checks), cache.
 
-Every problem becomes a RulesError whose message names the file and the rule, band or
-conclusion at fault; nothing else escapes `load_rules`.
+Every problem becomes a RulesError whose message names the file and the rule, band,
+attribute or conclusion at fault; nothing else escapes `load_rules`. A pack without a
+rules file uses `RuleSet.empty()`: every lab value then gets a clear "no rules" error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import ValidationError
 
+from labtool.analytes import Named, NameMatcher
+from labtool.context import AttributeCues
 from labtool.corpus_index import CorpusDocument, CorpusError, corpus_signature, read_corpus
 from labtool.report import SourceRef
 from labtool.rules_checks import check_rules
-from labtool.rules_model import Analyte, ConclusionRule, RulesFile, SourceSpec
+from labtool.rules_model import (
+    Analyte,
+    Attribute,
+    ConclusionRule,
+    NotCovered,
+    PairedReading,
+    RulesFile,
+    SourceSpec,
+)
 
-__all__ = ["RuleSet", "RulesError", "load_rules"]
+__all__ = ["AnalyteNames", "RuleSet", "RulesError", "empty_ruleset", "load_rules"]
+
+RULES_VERSION = 2
+_V1_MESSAGE = (
+    "rules file version 1 is no longer read; convert it to version 2: set 'version: 2', give "
+    "each analyte under 'analytes' an 'aliases:' list (every name a result may be written "
+    "after, e.g. its abbreviation and its full name), and declare every population key other "
+    "than sex, pregnant, trimester, age_min_years and age_max_years under 'attributes:' "
+    "(see docs/rules-format.md)"
+)
 
 _MAX_RULES_BYTES = 5_000_000  # a rules file is a few kB; refuse anything absurd
 
@@ -28,7 +49,14 @@ class RulesError(Exception):
     """The rules file cannot be used. The message names the file and what is wrong."""
 
 
-@dataclass(frozen=True)
+class AnalyteNames(NamedTuple):
+    key: str
+    name: str
+    aliases: tuple[str, ...]  # the key first, then the file's aliases
+    context: bool  # read only to set patient attributes, never classified
+
+
+@dataclass(frozen=True, eq=False)
 class RuleSet:
     """A validated rules file plus the titles of the documents it cites."""
 
@@ -36,10 +64,85 @@ class RuleSet:
     analytes: Mapping[str, Analyte]
     conclusions: tuple[ConclusionRule, ...]
     doc_titles: Mapping[str, str] = field(default_factory=dict)
+    attributes: Mapping[str, Attribute] = field(default_factory=dict)
+    paired_readings: tuple[PairedReading, ...] = ()
+    not_covered: tuple[NotCovered, ...] = ()
+
+    @classmethod
+    def empty(cls, path: Path | str = "") -> RuleSet:
+        """The rule set of a pack without a rules file: nothing is classified."""
+        return cls(path=Path(path), analytes={}, conclusions=())
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.analytes
 
     def source_ref(self, source: SourceSpec) -> SourceRef:
         title = self.doc_titles.get(source.doc_id, source.doc_id)
         return SourceRef(doc_id=source.doc_id, title=title, section=source.section)
+
+    def aliases(self) -> tuple[AnalyteNames, ...]:
+        """Every analyte with its name and every name it may be written as, in file order."""
+        return tuple(
+            AnalyteNames(
+                key=key,
+                name=analyte.name,
+                aliases=tuple(dict.fromkeys([key, *analyte.aliases])),
+                context=not analyte.classified,
+            )
+            for key, analyte in self.analytes.items()
+        )
+
+    def attribute_words(self) -> tuple[str, ...]:
+        """The cue words of every declared attribute (words_true, then words_false)."""
+        words = (word for attribute in self.attributes.values() for word in attribute.words)
+        return tuple(dict.fromkeys(words))
+
+    @property
+    def classified(self) -> dict[str, Analyte]:
+        return {key: analyte for key, analyte in self.analytes.items() if analyte.classified}
+
+    def covered_names(self) -> str:
+        names = [analyte.name for analyte in self.classified.values()]
+        return ", ".join(names) if names else "none"
+
+    @cached_property
+    def matcher(self) -> NameMatcher:
+        """The name matcher, compiled once per rule set."""
+        names: list[tuple[str, Named]] = []
+        for entry in self.aliases():
+            named = Named(kind="analyte", keys=(entry.key,), label=entry.name)
+            names.extend((alias, named) for alias in entry.aliases)
+        for pair in self.paired_readings:
+            named = Named(kind="paired", keys=tuple(pair.analytes), label=pair.aliases[0])
+            names.extend((alias, named) for alias in pair.aliases)
+        for item in self.not_covered:
+            named = Named(kind="not_covered", keys=(), label=item.name)
+            names.extend((alias, named) for alias in item.aliases)
+        return NameMatcher(names)
+
+    @cached_property
+    def cues(self) -> AttributeCues:
+        """The cue words of the declared attributes, compiled once per rule set."""
+        return AttributeCues(self.attributes)
+
+    @cached_property
+    def stop_words(self) -> frozenset[str]:
+        """The single words of the cue words: they describe the patient, never name a test."""
+        return frozenset(part.lower() for word in self.attribute_words() for part in word.split())
+
+    @cached_property
+    def result_attributes(self) -> dict[str, tuple[str, ...]]:
+        """Analyte key -> the attributes its results decide."""
+        found: dict[str, list[str]] = {}
+        for name, attribute in self.attributes.items():
+            for cue in attribute.from_results:
+                found.setdefault(cue.analyte, []).append(name)
+        return {key: tuple(names) for key, names in found.items()}
+
+
+def empty_ruleset(path: Path | str = "") -> RuleSet:
+    return RuleSet.empty(path)
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -61,8 +164,18 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+_MAPPING_LABELS = {"analytes": "analyte", "scales": "scale", "attributes": "attribute"}
+_LIST_LABELS = {
+    "rules": "rule",
+    "conclusions": "conclusion",
+    "paired_readings": "paired reading",
+    "not_covered": "not_covered",
+    "from_results": "result",
+}
+
+
 def _where(loc: tuple[int | str, ...], data: Any) -> str:
-    """Turn a pydantic error location into 'analyte b12, rule b12-nice-ng239, band 2'."""
+    """Turn a pydantic error location into 'analyte ft4, rule ft4-lab, band 2'."""
     parts: list[str] = []
     node = data
     keys = list(loc)
@@ -71,20 +184,20 @@ def _where(loc: tuple[int | str, ...], data: Any) -> str:
         key = keys[index]
         child = node.get(key) if isinstance(node, dict) else None
         following = keys[index + 1] if index + 1 < len(keys) else None
-        if key in ("analytes", "scales") and following is not None and isinstance(child, dict):
-            label = "analyte" if key == "analytes" else "scale"
-            parts.append(f"{label} '{following}'")
-            node = child.get(following)
-            index += 2
+        if key in _MAPPING_LABELS and following is not None and isinstance(child, dict):
+            if not (key == "attributes" and parts and parts[-1] == "'population'"):
+                parts.append(f"{_MAPPING_LABELS[str(key)]} '{following}'")
+                node = child.get(following)
+                index += 2
+                continue
+            index += 1  # a population's declared attributes: name the key itself
+            node = child
             continue
-        if (
-            key in ("rules", "conclusions")
-            and isinstance(following, int)
-            and isinstance(child, list)
-        ):
+        if key in _LIST_LABELS and isinstance(following, int) and isinstance(child, list):
             item = child[following] if following < len(child) else None
             ident = item.get("id") if isinstance(item, dict) else None
-            label = "rule" if key == "rules" else "conclusion"
+            ident = ident or (item.get("analyte") if isinstance(item, dict) else None)
+            label = _LIST_LABELS[str(key)]
             parts.append(f"{label} '{ident}'" if ident else f"{label} #{following + 1}")
             node = item
             index += 2
@@ -114,9 +227,15 @@ def _format_validation(path: Path, exc: ValidationError, data: Any) -> str:
 _CACHE: dict[tuple[object, ...], RuleSet] = {}
 
 
-def load_rules(path: Path | str, corpus_dir: Path | str | None = None) -> RuleSet:
+def load_rules(
+    path: Path | str,
+    corpus_dir: Path | str | None = None,
+    extra_documents: Mapping[str, CorpusDocument] | None = None,
+) -> RuleSet:
     """Load and validate a rules file; with corpus_dir, also check every cited section.
 
+    The tool reads the Markdown documents of corpus_dir itself; documents in other formats
+    (PDF, HTML, text), read by the caller, are given as `extra_documents` (id -> document).
     Cached by the file's and the corpus's modification times, so calling it per request
     is cheap and an edited file is picked up.
     """
@@ -132,12 +251,19 @@ def load_rules(path: Path | str, corpus_dir: Path | str | None = None) -> RuleSe
         stat.st_size,
         str(corpus_path.resolve()) if corpus_path else None,
         corpus_signature(corpus_path) if corpus_path else None,
+        tuple(sorted((k, d.sections) for k, d in (extra_documents or {}).items())),
     )
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
 
     data = _read_yaml(rules_path)
+    if data.get("version") == 1:
+        raise RulesError(f"{rules_path}: {_V1_MESSAGE}")
+    if data.get("version") != RULES_VERSION:
+        raise RulesError(
+            f"{rules_path}: 'version' must be {RULES_VERSION} (found {data.get('version')!r})"
+        )
     try:
         parsed = RulesFile.model_validate(data)
     except ValidationError as exc:
@@ -149,6 +275,8 @@ def load_rules(path: Path | str, corpus_dir: Path | str | None = None) -> RuleSe
             documents = read_corpus(corpus_path)
         except CorpusError as exc:
             raise RulesError(f"{rules_path}: cannot check citations: {exc}") from exc
+    if extra_documents:
+        documents = {**dict(extra_documents), **(documents or {})}
 
     problems = check_rules(parsed, documents)
     if problems:
@@ -159,6 +287,9 @@ def load_rules(path: Path | str, corpus_dir: Path | str | None = None) -> RuleSe
         analytes=dict(parsed.analytes),
         conclusions=tuple(parsed.conclusions),
         doc_titles={doc_id: doc.title for doc_id, doc in (documents or {}).items()},
+        attributes=dict(parsed.attributes),
+        paired_readings=tuple(parsed.paired_readings),
+        not_covered=tuple(parsed.not_covered),
     )
     if len(_CACHE) > 32:
         _CACHE.clear()

@@ -1,5 +1,6 @@
 """Whole-file checks of a parsed rules file: coverage of every scale, vocabularies,
-primary-rule multiplicity, and that every citation points at a real corpus section.
+primary-rule multiplicity, declared attributes, names, and that every citation points
+at a real corpus section.
 
 Each check returns messages of the form "<where>: <problem>"; the loader prefixes the
 file name.
@@ -12,9 +13,20 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from itertools import pairwise
 
+from labtool.attributes import RESERVED_NAMES, Attribute, Condition
 from labtool.corpus_index import CorpusDocument
-from labtool.rules_model import Analyte, Band, Population, Rule, RulesFile, SourceSpec
+from labtool.rules_model import (
+    NOT_MEASURED,
+    Analyte,
+    Band,
+    Population,
+    Rule,
+    RulesFile,
+    SourceSpec,
+)
 from labtool.units import KNOWN_UNITS, format_number
+
+Attributes = Mapping[str, Attribute]
 
 
 def _check_source(
@@ -73,7 +85,7 @@ def _check_coverage(bands: list[Band], unit: str, where: str) -> Iterator[str]:
         yield f"{where}: gap above {high} {unit} (the last band must be open above)"
 
 
-def _population_conflicts(population: Population) -> Iterator[str]:
+def _population_conflicts(population: Population, attributes: Attributes) -> Iterator[str]:
     if population.sex == "male" and population.pregnant:
         yield "population is male and pregnant"
     if population.trimester is not None and population.pregnant is False:
@@ -81,30 +93,71 @@ def _population_conflicts(population: Population) -> Iterator[str]:
     low, high = population.age_min_years, population.age_max_years
     if low is not None and high is not None and low >= high:
         yield "population age_min_years is not below age_max_years"
+    for name, value in (population.attributes or {}).items():
+        declared = attributes.get(name)
+        if declared is None:
+            known = ", ".join(attributes) or "none declared"
+            yield (
+                f"population key '{name}' is neither built in (sex, pregnant, trimester, "
+                f"age_min_years, age_max_years) nor a declared attribute ({known}); "
+                "declare it under 'attributes:'"
+            )
+        elif declared.type == "boolean" and not isinstance(value, bool):
+            yield f"population key '{name}' is a boolean attribute: write {name}: true or false"
+        elif declared.type == "number" and not isinstance(value, Condition):
+            yield (
+                f"population key '{name}' is a number attribute: write {name}: "
+                "{at_least: x} (or more_than, less_than, at_most)"
+            )
+
+
+def _overlap(a: Condition, b: Condition) -> bool:
+    """Could one number satisfy both conditions?"""
+    lows = [(x, False) for x in (a.more_than, b.more_than) if x is not None]
+    lows += [(x, True) for x in (a.at_least, b.at_least) if x is not None]
+    highs = [(x, False) for x in (a.less_than, b.less_than) if x is not None]
+    highs += [(x, True) for x in (a.at_most, b.at_most) if x is not None]
+    if not lows or not highs:
+        return True
+    low = max(lows, key=lambda bound: (bound[0], not bound[1]))
+    high = min(highs, key=lambda bound: (bound[0], bound[1]))
+    return low[0] < high[0] or (low[0] == high[0] and low[1] and high[1])
 
 
 def _compatible(a: Population, b: Population) -> bool:
     """Could one person belong to both populations?"""
-    for key in ("sex", "pregnant", "trimester", "inflammation"):
+    for key in ("sex", "pregnant", "trimester"):
         left, right = getattr(a, key), getattr(b, key)
         if left is not None and right is not None and left != right:
             return False
     if "male" in (a.sex, b.sex) and True in (a.pregnant, b.pregnant):
         return False
+    theirs = b.attributes or {}
+    for name, mine in (a.attributes or {}).items():
+        other = theirs.get(name)
+        if isinstance(mine, Condition) and isinstance(other, Condition):
+            if not _overlap(mine, other):
+                return False
+        elif other is not None and mine != other:
+            return False
     low = max((x for x in (a.age_min_years, b.age_min_years) if x is not None), default=None)
     high = min((x for x in (a.age_max_years, b.age_max_years) if x is not None), default=None)
     return low is None or high is None or low < high
 
 
 def _check_rule(
-    rule: Rule, analyte: Analyte, where: str, documents: Mapping[str, CorpusDocument] | None
+    rule: Rule,
+    analyte: Analyte,
+    where: str,
+    documents: Mapping[str, CorpusDocument] | None,
+    attributes: Attributes,
 ) -> Iterator[str]:
     vocabulary = set(analyte.category_ids)
-    for problem in _population_conflicts(rule.population):
+    for problem in _population_conflicts(rule.population, attributes):
         yield f"{where}: {problem}"
     for unit, bands in rule.scales.items():
         scale_where = f"{where}, scale '{unit}'"
-        if unit not in analyte.units:
+        if unit not in analyte.unit_table:
             yield f"{scale_where}: unit '{unit}' is not listed in the analyte's units"
         for index, band in enumerate(bands, start=1):
             band_where = f"{scale_where}, band {index}"
@@ -121,30 +174,36 @@ def _check_rule(
 
 
 def _check_analyte(
-    key: str, analyte: Analyte, documents: Mapping[str, CorpusDocument] | None
+    key: str,
+    analyte: Analyte,
+    documents: Mapping[str, CorpusDocument] | None,
+    attributes: Attributes,
 ) -> Iterator[str]:
     where = f"analyte '{key}'"
-    if analyte.units.get(analyte.canonical_unit) != 1:
+    if analyte.unit_table.get(analyte.canonical_unit) != 1:
         yield f"{where}: canonical_unit '{analyte.canonical_unit}' needs factor 1 in units"
-    kinds = {KNOWN_UNITS[unit] for unit in analyte.units}
+    kinds = {KNOWN_UNITS[unit] for unit in analyte.unit_table}
     if len(kinds) > 1:
         yield f"{where}: units mix kinds that cannot convert ({', '.join(sorted(kinds))})"
     duplicates = [c for c, n in Counter(analyte.category_ids).items() if n > 1]
     if duplicates:
         yield f"{where}: duplicate categories {', '.join(duplicates)}"
-    if analyte.near_threshold.source is not None:
-        yield from _check_source(
-            analyte.near_threshold.source, f"{where}, near_threshold", documents
-        )
+    if NOT_MEASURED in analyte.category_ids:
+        yield f"{where}: category id '{NOT_MEASURED}' is reserved (an analyte not given)"
+    near = analyte.near_threshold
+    if near is not None and near.source is not None:
+        yield from _check_source(near.source, f"{where}, near_threshold", documents)
     for rule in analyte.rules:
-        yield from _check_rule(rule, analyte, f"{where}, rule '{rule.id}'", documents)
+        yield from _check_rule(rule, analyte, f"{where}, rule '{rule.id}'", documents, attributes)
+    if not analyte.classified:
+        return
 
     primaries = [rule for rule in analyte.rules if rule.role == "primary"]
     if not primaries:
         yield f"{where}: no primary rule (exactly one per population is needed)"
     seen: dict[str, str] = {}
     for rule in primaries:
-        population = rule.population.model_dump_json(exclude_none=True)
+        population = rule.population.identity()
         if population in seen:
             yield (
                 f"{where}, rule '{rule.id}': a second primary rule for population "
@@ -163,33 +222,79 @@ def _check_analyte(
             )
 
 
+def _check_attributes(
+    rules: RulesFile, documents: Mapping[str, CorpusDocument] | None
+) -> Iterator[str]:
+    for name, attribute in rules.attributes.items():
+        where = f"attribute '{name}'"
+        if name in RESERVED_NAMES:
+            yield f"{where}: the name is a built-in population key; choose another"
+        for cue in attribute.from_results:
+            cue_where = f"{where}, result '{cue.analyte}'"
+            if cue.analyte not in rules.analytes:
+                yield f"{cue_where}: unknown analyte (not under 'analytes')"
+            if cue.source is not None:
+                yield from _check_source(cue.source, cue_where, documents)
+
+
+def _check_names(rules: RulesFile) -> Iterator[str]:
+    """An alias names one thing only (compared without case, spaces, hyphens or dots)."""
+    owners: dict[str, str] = {}
+    named: list[tuple[str, list[str]]] = [
+        (f"analyte '{key}'", [key, *analyte.aliases]) for key, analyte in rules.analytes.items()
+    ]
+    named += [(f"paired reading #{n}", p.aliases) for n, p in enumerate(rules.paired_readings, 1)]
+    named += [(f"not_covered '{item.name}'", item.aliases) for item in rules.not_covered]
+    for owner, aliases in named:
+        for alias in aliases:
+            folded = "".join(ch for ch in alias.lower() if ch.isalnum())
+            first = owners.setdefault(folded, owner)
+            if first != owner:
+                yield f"{owner}: alias '{alias}' is also a name of {first}"
+    for number, pair in enumerate(rules.paired_readings, 1):
+        for key in pair.analytes:
+            if key not in rules.analytes:
+                yield f"paired reading #{number}: unknown analyte '{key}'"
+
+
+def _check_conclusion_analytes(
+    where: str, part: str, conditions: Mapping[str, list[str]], rules: RulesFile
+) -> Iterator[str]:
+    for analyte_key, categories in conditions.items():
+        target = rules.analytes.get(analyte_key)
+        if target is None:
+            yield f"{where}: unknown analyte '{analyte_key}' in '{part}'"
+            continue
+        if not target.classified:
+            yield f"{where}: '{analyte_key}' in '{part}' is a context analyte (never classified)"
+            continue
+        if not categories:
+            yield f"{where}: no categories listed for '{analyte_key}'"
+        for category in categories:
+            if category not in target.category_ids and category != NOT_MEASURED:
+                yield f"{where}: unknown category '{category}' for analyte '{analyte_key}'"
+
+
 def check_rules(rules: RulesFile, documents: Mapping[str, CorpusDocument] | None) -> list[str]:
     """Every problem in the file, in file order (empty when the file is usable)."""
-    problems: list[str] = []
+    problems: list[str] = list(_check_attributes(rules, documents))
     rule_ids = Counter(rule.id for analyte in rules.analytes.values() for rule in analyte.rules)
     for rule_id, count in rule_ids.items():
         if count > 1:
             problems.append(f"rule '{rule_id}': duplicate rule id (used {count} times)")
     for key, analyte in rules.analytes.items():
-        problems.extend(_check_analyte(key, analyte, documents))
+        problems.extend(_check_analyte(key, analyte, documents, rules.attributes))
+    problems.extend(_check_names(rules))
 
     conclusion_ids = Counter(conclusion.id for conclusion in rules.conclusions)
     for conclusion in rules.conclusions:
         where = f"conclusion '{conclusion.id}'"
         if conclusion_ids[conclusion.id] > 1:
             problems.append(f"{where}: duplicate conclusion id")
-        for analyte_key, categories in conclusion.when.items():
-            target = rules.analytes.get(analyte_key)
-            if target is None:
-                problems.append(f"{where}: unknown analyte '{analyte_key}' in 'when'")
-                continue
-            if not categories:
-                problems.append(f"{where}: no categories listed for '{analyte_key}'")
-            for category in categories:
-                if category not in target.category_ids:
-                    problems.append(
-                        f"{where}: unknown category '{category}' for analyte '{analyte_key}'"
-                    )
+        problems.extend(_check_conclusion_analytes(where, "when", conclusion.when, rules))
+        problems.extend(_check_conclusion_analytes(where, "unless", conclusion.unless, rules))
+        if all(set(c) <= {NOT_MEASURED} for c in conclusion.when.values()):
+            problems.append(f"{where}: 'when' needs at least one analyte with a real category")
         for analyte_key in conclusion.unless_present:
             if analyte_key not in rules.analytes:
                 problems.append(f"{where}: unknown analyte '{analyte_key}' in 'unless_present'")

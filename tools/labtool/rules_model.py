@@ -1,28 +1,38 @@
 """Typed models of the rules file (docs/rules-format.md), one class per YAML mapping.
 
 Structural checks live here (known unit strings, one bound per side); checks that need
-the whole file or the corpus live in labtool.rules_checks.
+the whole file or the corpus live in labtool.rules_checks. Populations and declared
+patient attributes are modelled in labtool.attributes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from labtool.units import format_number, normalize_unit
+from labtool.attributes import Attribute, Population, SourceSpec, StrictModel
+from labtool.units import Affine, UnitRule, format_number, normalize_unit
 
-
-class _Strict(BaseModel):
-    # Unknown keys are errors: a typo such as `less_then` must not silently drop a bound.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SourceSpec(_Strict):
-    doc_id: str = Field(min_length=1)
-    section: str = Field(min_length=1)
+__all__ = [
+    "Analyte",
+    "Attribute",
+    "Band",
+    "Bound",
+    "Category",
+    "ConclusionRule",
+    "NearThreshold",
+    "NotCovered",
+    "PairedReading",
+    "Plausible",
+    "Population",
+    "Rule",
+    "RulesFile",
+    "SourceSpec",
+]
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,7 @@ class Bound:
     closed: bool
 
 
-class Band(_Strict):
+class Band(StrictModel):
     category: str | list[str]
     less_than: Decimal | None = None
     at_most: Decimal | None = None
@@ -107,20 +117,7 @@ class Band(_Strict):
         return " and ".join(parts) if parts else "any value"
 
 
-class Population(_Strict):
-    sex: Literal["female", "male"] | None = None
-    pregnant: bool | None = None
-    trimester: Literal[1, 2, 3] | None = None
-    age_min_years: Decimal | None = None
-    age_max_years: Decimal | None = None  # exclusive
-    inflammation: bool | None = None
-
-    def describe(self) -> str:
-        parts = [f"{key}={value}" for key, value in self.model_dump(exclude_none=True).items()]
-        return ", ".join(parts) if parts else "everyone"
-
-
-class Rule(_Strict):
+class Rule(StrictModel):
     id: str = Field(min_length=1)
     role: Literal["primary", "comparison"]
     population: Population = Field(default_factory=Population)
@@ -140,7 +137,7 @@ class Rule(_Strict):
         return normalised
 
 
-class NearThreshold(_Strict):
+class NearThreshold(StrictModel):
     relative: Decimal | None = Field(default=None, gt=0, lt=1)
     absolute: Decimal | None = Field(default=None, gt=0)  # in the canonical unit
     source: SourceSpec | None = None
@@ -152,7 +149,7 @@ class NearThreshold(_Strict):
         return self
 
 
-class Plausible(_Strict):
+class Plausible(StrictModel):
     """The physiologically possible range, in the canonical unit."""
 
     above: Decimal | None = None
@@ -179,19 +176,36 @@ class Plausible(_Strict):
         return " and ".join(parts) if parts else "any positive value"
 
 
-class Category(_Strict):
+class Category(StrictModel):
     id: str = Field(min_length=1)
     label: str = Field(min_length=1)
 
 
-class Analyte(_Strict):
+class AffineUnit(StrictModel):
+    """value in this unit = slope × canonical value + intercept."""
+
+    slope: Decimal = Field(gt=0)
+    intercept: Decimal
+
+
+class Analyte(StrictModel):
     name: str = Field(min_length=1)
+    aliases: list[str] = Field(min_length=1)  # every name a result may be written after
+    role: Literal["classified", "context"] = "classified"
     canonical_unit: str
-    units: dict[str, Decimal] = Field(min_length=1)
+    unit_table: dict[str, Decimal | AffineUnit] = Field(alias="units", min_length=1)
     plausible: Plausible = Field(default_factory=Plausible)
-    near_threshold: NearThreshold
-    categories: list[Category] = Field(min_length=1)
-    rules: list[Rule] = Field(min_length=1)
+    near_threshold: NearThreshold | None = None
+    categories: list[Category] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, aliases: list[str]) -> list[str]:
+        for alias in aliases:
+            if not alias.strip() or not alias.strip()[0].isalnum():
+                raise ValueError(f"alias '{alias}' must start with a letter or a digit")
+        return [alias.strip() for alias in aliases]
 
     @field_validator("canonical_unit")
     @classmethod
@@ -201,18 +215,69 @@ class Analyte(_Strict):
             raise ValueError(f"canonical_unit '{unit}' is not a known unit")
         return canonical
 
-    @field_validator("units")
+    @field_validator("unit_table")
     @classmethod
-    def _known_unit_keys(cls, units: dict[str, Decimal]) -> dict[str, Decimal]:
-        normalised: dict[str, Decimal] = {}
-        for unit, factor in units.items():
+    def _known_unit_keys(
+        cls, units: dict[str, Decimal | AffineUnit]
+    ) -> dict[str, Decimal | AffineUnit]:
+        normalised: dict[str, Decimal | AffineUnit] = {}
+        for unit, rule in units.items():
             canonical = normalize_unit(unit)
             if canonical is None:
                 raise ValueError(f"units entry '{unit}' is not a known unit")
-            if factor <= 0:
+            if isinstance(rule, Decimal) and rule <= 0:
                 raise ValueError(f"units entry '{unit}' needs a positive factor")
-            normalised[canonical] = factor
+            normalised[canonical] = rule
         return normalised
+
+    @model_validator(mode="after")
+    def _role(self) -> Analyte:
+        parts = {"categories": self.categories, "rules": self.rules}
+        if self.role == "context":
+            given = [key for key, value in parts.items() if value]
+            if self.near_threshold is not None:
+                given.append("near_threshold")
+            if given:
+                raise ValueError(f"a context analyte has no {', '.join(given)}")
+            return self
+        missing = [key for key, value in parts.items() if not value]
+        if self.near_threshold is None:
+            missing.append("near_threshold")
+        if missing:
+            raise ValueError(f"a classified analyte needs {', '.join(missing)}")
+        return self
+
+    @cached_property
+    def unit_rules(self) -> dict[str, UnitRule]:
+        """Every accepted unit -> how it converts into the canonical unit."""
+        return {
+            unit: Affine(rule.slope, rule.intercept) if isinstance(rule, AffineUnit) else rule
+            for unit, rule in self.unit_table.items()
+        }
+
+    @cached_property
+    def units(self) -> dict[str, Decimal]:
+        """The units given by a factor (value × factor = canonical value). Affine units are in
+        `unit_rules` and `accepted_units` only."""
+        return {u: r for u, r in self.unit_table.items() if isinstance(r, Decimal)}
+
+    @cached_property
+    def primary_keys(self) -> frozenset[str]:
+        """The population keys the primary rules depend on ('age' for either age bound)."""
+        keys: set[str] = set()
+        for rule in self.rules:
+            if rule.role == "primary":
+                for key, _ in rule.population.items():
+                    keys.add("age" if key in ("age_min_years", "age_max_years") else key)
+        return frozenset(keys)
+
+    @property
+    def accepted_units(self) -> tuple[str, ...]:
+        return tuple(self.unit_table)
+
+    @property
+    def classified(self) -> bool:
+        return self.role == "classified"
 
     def category_label(self, category_id: str) -> str:
         for category in self.categories:
@@ -225,15 +290,36 @@ class Analyte(_Strict):
         return tuple(category.id for category in self.categories)
 
 
-class ConclusionRule(_Strict):
+class PairedReading(StrictModel):
+    """One name, two numbers: "BP 150/95 mmHg" is two results."""
+
+    aliases: list[str] = Field(min_length=1)
+    analytes: list[str] = Field(min_length=2, max_length=2)
+
+
+class NotCovered(StrictModel):
+    """A test this pack does not interpret whose name contains an alias (never read as it)."""
+
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(min_length=1)
+
+
+class ConclusionRule(StrictModel):
     id: str = Field(min_length=1)
     when: dict[str, list[str]] = Field(min_length=1)
+    unless: dict[str, list[str]] = Field(default_factory=dict)
     unless_present: list[str] = Field(default_factory=list)
     summary: str = Field(min_length=1)
     source: SourceSpec
 
 
-class RulesFile(_Strict):
-    version: Literal[1]
+NOT_MEASURED = "not_measured"  # the pseudo-category of an analyte absent from the message
+
+
+class RulesFile(StrictModel):
+    version: Literal[2]
+    attributes: dict[str, Attribute] = Field(default_factory=dict)
     analytes: dict[str, Analyte] = Field(min_length=1)
+    paired_readings: list[PairedReading] = Field(default_factory=list)
+    not_covered: list[NotCovered] = Field(default_factory=list)
     conclusions: list[ConclusionRule] = Field(default_factory=list)

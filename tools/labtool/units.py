@@ -1,20 +1,24 @@
-"""Lab units: one spelling per unit, and exact conversion with per-analyte factors.
+"""Lab units: one spelling per unit, and exact conversion with per-analyte unit rules.
 
 Conversions use Decimal so that a value typed in one unit lands exactly where the
-rules file's factor puts it (0.271 µmol/L is 271 nmol/L, not 271.00000000000003).
-The factors themselves live in the rules file; this module only knows spellings.
+rules file puts it (0.271 µmol/L is 271 nmol/L, not 271.00000000000003). How a unit
+converts belongs to the analyte and lives in the rules file: a factor (value × factor =
+canonical value) or an affine mapping (value in the unit = slope × canonical + intercept).
+This module only knows spellings and the arithmetic; it names no analyte.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
 from typing import Literal
 
-UnitKind = Literal["concentration", "activity", "volume", "ratio"]
+UnitKind = Literal["concentration", "activity", "volume", "ratio", "pressure", "count", "rate"]
 
-# Canonical spelling -> kind. Units no analyte uses are listed too, so that
-# "B12 250 mg/dL" is recognised as a unit that does not fit, not ignored.
+# Canonical spelling -> kind. Units no analyte uses are listed too, so that a result in
+# mg/dL for a test reported in ng/L is recognised as a unit that does not fit, not ignored.
 KNOWN_UNITS: dict[str, UnitKind] = {
     "ng/L": "concentration",
     "pg/mL": "concentration",
@@ -41,32 +45,46 @@ KNOWN_UNITS: dict[str, UnitKind] = {
     "U/L": "activity",
     "fL": "volume",
     "mmol/mol": "ratio",
+    "%": "ratio",
+    "mmHg": "pressure",
+    "kPa": "pressure",
+    "×10^9/L": "count",
+    "×10^12/L": "count",
+    "mL/min/1.73m²": "rate",
 }
 
 _MICRO_SIGNS = ("\u00b5", "\u03bc")  # micro sign and Greek small mu are both in use
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_POWERS = {f"10*{p}": f"10^{p}" for p in ("9", "12")} | {"10⁹": "10^9", "10¹²": "10^12"}
 
 
 def _fold(spelling: str) -> str:
-    """Lower-case, drop spaces, and write every micro prefix as 'u' for lookup."""
-    folded = "".join(spelling.split()).lower()
+    """Lower-case, drop spaces, and write every micro prefix as 'u' and '×' as 'x'."""
+    folded = "".join(spelling.split()).lower().replace("×", "x")
     for sign in _MICRO_SIGNS:
         folded = folded.replace(sign, "u")
     if folded.startswith("mcg/"):
         folded = "ug/" + folded[4:]
-    return folded
+    for written, power in _POWERS.items():  # x10^9, x10*9 and x10⁹ are one spelling
+        folded = folded.replace(written, power)
+    return folded.translate(_SUPERSCRIPTS)
 
 
 _ALIASES: dict[str, str] = {_fold(unit): unit for unit in KNOWN_UNITS}
 _ALIASES.update(
     {
-        "miu/ml": "mU/mL",  # EPO is often reported in mIU/mL
+        "miu/ml": "mU/mL",  # activities are often reported in mIU
         "miu/l": "mU/L",
         "fl.": "fL",
+        "10^9/l": "×10^9/L",
+        "10^12/l": "×10^12/L",
+        "ml/min/1.73m2": "mL/min/1.73m²",
+        "ml/min": "mL/min/1.73m²",
     }
 )
 
-# Spellings the parser should recognise after a number, longest first so that
-# "ng/mL" is never read as "ng/m" + "L".
+# Spellings the parser recognises after a number, longest first so that "ng/mL" is never
+# read as "ng/m" + "L". Spaces inside a spelling may be written or left out.
 UNIT_SPELLINGS: tuple[str, ...] = tuple(
     sorted(
         {
@@ -84,6 +102,21 @@ UNIT_SPELLINGS: tuple[str, ...] = tuple(
             "μmol/L",
             "mIU/mL",
             "mIU/L",
+            "x10^9/L",
+            "10^9/L",
+            "x10*9/L",
+            "×10*9/L",
+            "×10⁹/L",
+            "x10⁹/L",
+            "x10^12/L",
+            "10^12/L",
+            "x10*12/L",
+            "×10*12/L",
+            "×10¹²/L",
+            "mL/min/1.73m2",
+            "mL/min/1.73 m2",
+            "mL/min/1.73 m²",
+            "mL/min",
         },
         key=lambda spelling: (-len(spelling), spelling),
     )
@@ -92,6 +125,18 @@ UNIT_SPELLINGS: tuple[str, ...] = tuple(
 _PRECISION = Context(prec=34)
 
 
+@dataclass(frozen=True)
+class Affine:
+    """A unit related to the canonical one by value = slope × canonical + intercept."""
+
+    slope: Decimal
+    intercept: Decimal
+
+
+UnitRule = Decimal | Affine  # a factor into the canonical unit, or an affine mapping
+
+
+@lru_cache(maxsize=4096)
 def normalize_unit(spelling: str) -> str | None:
     """The canonical spelling of a unit, or None when the string is not a known unit."""
     return _ALIASES.get(_fold(spelling))
@@ -109,18 +154,27 @@ def to_decimal(number: float | int | str | Decimal) -> Decimal:
     return Decimal(repr(number)) if isinstance(number, float) else Decimal(str(number))
 
 
-def convert(
-    value: Decimal, from_unit: str, to_unit: str, factors: Mapping[str, Decimal]
-) -> Decimal:
+def to_canonical(value: Decimal, rule: UnitRule) -> Decimal:
+    if isinstance(rule, Affine):
+        return _PRECISION.divide(_PRECISION.subtract(value, rule.intercept), rule.slope)
+    return _PRECISION.multiply(value, rule)
+
+
+def from_canonical(value: Decimal, rule: UnitRule) -> Decimal:
+    if isinstance(rule, Affine):
+        return _PRECISION.add(_PRECISION.multiply(rule.slope, value), rule.intercept)
+    return _PRECISION.divide(value, rule)
+
+
+def convert(value: Decimal, from_unit: str, to_unit: str, rules: Mapping[str, UnitRule]) -> Decimal:
     """Convert between two units of one analyte.
 
-    `factors[u]` converts u INTO the analyte's canonical unit (the rules-file convention).
+    `rules[u]` is how u relates to the analyte's canonical unit (the rules-file convention).
     Raises KeyError for a unit the analyte does not accept; callers check first.
     """
     if from_unit == to_unit:
         return value
-    canonical = _PRECISION.multiply(value, factors[from_unit])
-    return _PRECISION.divide(canonical, factors[to_unit])
+    return from_canonical(to_canonical(value, rules[from_unit]), rules[to_unit])
 
 
 def round_significant(value: Decimal, digits: int = 5) -> Decimal:

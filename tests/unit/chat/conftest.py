@@ -3,15 +3,19 @@ lexical fake searcher over it. The end-to-end tests use the real index and model
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
-from assistant.domain.topics import content_stems
-from assistant.schema import Passage
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.domain.pack import load_domain
 from assistant.sources.lookup import CorpusLookup
+from assistant.text.tokens import Vocabulary
+from tests.fakes.searchers import FakeSearcher
+
+B12_DOMAIN = PROJECT_ROOT / "corpus" / "b12" / "domain.yaml"
 
 _FRONT = """\
 ---
@@ -84,10 +88,11 @@ DOCS = {
 }
 
 RULES = """\
-version: 1
+version: 2
 analytes:
   b12:
     name: Vitamin B12
+    aliases: [B12, vitamin B12]
     canonical_unit: ng/L
     units: {ng/L: 1, pg/mL: 1, pmol/L: 1.35537}
     plausible: {above: 0, at_most: 100000}
@@ -134,33 +139,9 @@ def write_corpus(folder: Path) -> Path:
             text += f"\n## {heading}\n\n{textwrap.fill(body, 100)}\n"
         (corpus / f"{doc_id}.md").write_text(text, encoding="utf-8")
     (corpus / "rules.yaml").write_text(RULES, encoding="utf-8")
+    # The B12 pack's domain file: these tests exercise the B12 vocabulary and sections.
+    shutil.copy(B12_DOMAIN, corpus / "domain.yaml")
     return corpus
-
-
-class FakeSearcher:
-    """Ranks passages by shared content words; empty when nothing shares at least two."""
-
-    def __init__(self, passages: list[Passage]) -> None:
-        self.passages = passages
-        self.queries: list[str] = []
-
-    def search(
-        self,
-        query: str,
-        k: int | None = None,
-        *,
-        approved_only: bool | None = None,
-        source_types: frozenset[str] | None = None,
-    ) -> list[Passage]:
-        self.queries.append(query)
-        wanted = content_stems(query)
-        scored = []
-        for index, passage in enumerate(self.passages):
-            have = content_stems(f"{passage.doc.title} {passage.section} {passage.text}")
-            overlap = len(wanted & have)
-            if overlap >= 2:
-                scored.append((-overlap, index, passage))
-        return [passage for _, _, passage in sorted(scored)[: k or 5]]
 
 
 @pytest.fixture
@@ -170,9 +151,7 @@ def corpus_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(corpus_dir: Path, tmp_path: Path) -> Settings:
-    return Settings(
-        corpus_dir=corpus_dir, rules_path=corpus_dir / "rules.yaml", data_dir=tmp_path / "data"
-    )
+    return Settings(pack=corpus_dir, data_dir=tmp_path / "data")
 
 
 @pytest.fixture
@@ -181,6 +160,9 @@ def lookup(corpus_dir: Path) -> CorpusLookup:
 
 
 @pytest.fixture
-def searcher(lookup: CorpusLookup) -> FakeSearcher:
+def searcher(lookup: CorpusLookup, corpus_dir: Path) -> FakeSearcher:
     passages = [p for key in sorted(lookup._index()) for p in lookup.section(*key)]
-    return FakeSearcher(passages)
+    domain = load_domain(corpus_dir)
+    assert domain is not None
+    words = Vocabulary(domain.spellings, domain.abbreviations, domain.lay_phrases)
+    return FakeSearcher(passages, words)

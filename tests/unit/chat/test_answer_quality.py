@@ -16,7 +16,7 @@ from assistant.answer.disagreements import _stated_by
 from assistant.answer.extractive import DIFFERENCES_HEADING, compose_body
 from assistant.answer.lab_section import CONCLUSION_LABEL, LAB_HEADING
 from assistant.config import Settings
-from assistant.domain.topics import topics_of
+from assistant.domain.language import DomainLanguage
 from assistant.guard.provenance import untraced_numbers
 from assistant.pipeline import Assistant
 from assistant.question.followup import ResolvedQuestion
@@ -157,8 +157,10 @@ def test_a_rule_change_attempt_with_lab_values_gets_the_notice_then_the_same_ans
     assert "500" not in attempt.answer
 
 
-def test_findings_terms_name_the_analyte_category_and_conclusion_without_numbers() -> None:
-    terms = findings_terms(_report()).split()
+def test_findings_terms_name_the_analyte_category_and_conclusion_without_numbers(
+    b12_language: DomainLanguage,
+) -> None:
+    terms = findings_terms(_report(), b12_language).split()
     assert {"b12", "total", "indeterminate", "methylmalonic"} <= set(terms)
     assert not any(any(ch.isdigit() for ch in term) and term != "b12" for term in terms)
     assert len(terms) == len(set(terms))
@@ -181,8 +183,10 @@ def test_analyte_name_is_read_from_the_tool_summary() -> None:
         ("B12 240 ng/L, how long should treatment last?", False),
     ],
 )
-def test_asks_only_about_result(question: str, only_meaning: bool) -> None:
-    assert asks_only_about_result(question) is only_meaning
+def test_asks_only_about_result(
+    question: str, only_meaning: bool, b12_language: DomainLanguage
+) -> None:
+    assert asks_only_about_result(question, b12_language) is only_meaning
 
 
 # --- the test asked, and statements that stand alone ---------------------------------------
@@ -196,10 +200,13 @@ TOTAL = _passage(
 )
 
 
-def test_the_direct_answer_is_about_the_test_asked() -> None:
+def test_the_direct_answer_is_about_the_test_asked(b12_language: DomainLanguage) -> None:
     def direct(question: str) -> str:
         body = compose_body(
-            ResolvedQuestion(question, ""), Evidence([ACTIVE, TOTAL]), CitationRegistry()
+            ResolvedQuestion(question, ""),
+            Evidence([ACTIVE, TOTAL]),
+            CitationRegistry(),
+            b12_language,
         )
         return _blocks(body)[0]
 
@@ -208,7 +215,9 @@ def test_the_direct_answer_is_about_the_test_asked() -> None:
     assert "25 pmol/L" not in direct("What B12 level confirms deficiency?")
 
 
-def test_sections_put_the_test_asked_before_another_test_the_question_retrieved() -> None:
+def test_sections_put_the_test_asked_before_another_test_the_question_retrieved(
+    b12_language: DomainLanguage,
+) -> None:
     total = _passage(
         "t", "Total", "Total B12 deficiency is confirmed below 180 ng/L in adults over 16 years."
     )
@@ -216,7 +225,11 @@ def test_sections_put_the_test_asked_before_another_test_the_question_retrieved(
 
     def thresholds(question: str) -> str:
         body = compose_body(
-            ResolvedQuestion(question, ""), evidence, CitationRegistry(), direct_answer=False
+            ResolvedQuestion(question, ""),
+            evidence,
+            CitationRegistry(),
+            b12_language,
+            direct_answer=False,
         )
         return body.partition("### Diagnostic thresholds")[2]
 
@@ -226,18 +239,26 @@ def test_sections_put_the_test_asked_before_another_test_the_question_retrieved(
     assert named.index("180 ng/L") < named.index("25 pmol/L")
 
 
-def test_active_b12_is_still_the_answer_when_active_b12_is_asked() -> None:
+def test_active_b12_is_still_the_answer_when_active_b12_is_asked(
+    b12_language: DomainLanguage,
+) -> None:
     body = compose_body(
         ResolvedQuestion("What active B12 level confirms deficiency?", ""),
         Evidence([ACTIVE, TOTAL]),
         CitationRegistry(),
+        b12_language,
     )
     assert "25 pmol/L" in _blocks(body)[0]
 
 
-def test_a_figure_whose_subject_is_only_in_the_heading_is_shown_with_the_heading() -> None:
+def test_a_figure_whose_subject_is_only_in_the_heading_is_shown_with_the_heading(
+    b12_language: DomainLanguage,
+) -> None:
     body = compose_body(
-        ResolvedQuestion("active B12 thresholds", ""), Evidence([ACTIVE]), CitationRegistry()
+        ResolvedQuestion("active B12 thresholds", ""),
+        Evidence([ACTIVE]),
+        CitationRegistry(),
+        b12_language,
     )
     assert "Active B12 thresholds: deficiency is confirmed below 25 pmol/L [1]." in body
     assert "\nDeficiency is confirmed below 25 pmol/L" not in body
@@ -278,11 +299,14 @@ MMA = _passage(
 )
 
 
-def test_a_leaning_sentence_is_shown_only_with_the_sentence_it_leans_on() -> None:
+def test_a_leaning_sentence_is_shown_only_with_the_sentence_it_leans_on(
+    b12_language: DomainLanguage,
+) -> None:
     with_both = compose_body(
         ResolvedQuestion("raised methylmalonic acid renal function", ""),
         Evidence([MMA]),
         CitationRegistry(),
+        b12_language,
         direct_answer=False,  # both sentences then compete for the same section
     )
     assert "should therefore be read" in with_both
@@ -298,12 +322,13 @@ def test_a_leaning_sentence_is_shown_only_with_the_sentence_it_leans_on() -> Non
         ResolvedQuestion("raised methylmalonic acid renal function", ""),
         Evidence([meta_first]),
         CitationRegistry(),
+        b12_language,
         direct_answer=False,
     )
     assert "therefore" not in alone
 
 
-def test_source_notes_are_never_quoted() -> None:
+def test_source_notes_are_never_quoted(b12_language: DomainLanguage) -> None:
     notes = _passage(
         "d",
         SOURCE_NOTES_SECTION,
@@ -311,13 +336,18 @@ def test_source_notes_are_never_quoted() -> None:
     )
     dose = _passage("d", "Oral dose", "Oral B12 at 1 mg daily is effective for most adults.")
     body = compose_body(
-        ResolvedQuestion("oral B12 dose adults", ""), Evidence([notes, dose]), CitationRegistry()
+        ResolvedQuestion("oral B12 dose adults", ""),
+        Evidence([notes, dose]),
+        CitationRegistry(),
+        b12_language,
     )
     assert "Oral B12 at 1 mg daily is effective for most adults [1]." in body
     assert "seed answer page" not in body
 
 
-def test_a_follow_up_shows_sentences_on_what_it_asks_not_only_the_earlier_topic() -> None:
+def test_a_follow_up_shows_sentences_on_what_it_asks_not_only_the_earlier_topic(
+    b12_language: DomainLanguage,
+) -> None:
     review = _passage(
         "n",
         "Review",
@@ -328,12 +358,15 @@ def test_a_follow_up_shows_sentences_on_what_it_asks_not_only_the_earlier_topic(
         ResolvedQuestion("what about in pregnancy?", "B12 treatment review"),
         Evidence([review]),
         CitationRegistry(),
+        b12_language,
     )
     assert "1 month in pregnancy" in body
     assert "3 months in adults" not in body
 
 
-def test_where_sources_differ_quotes_a_sentence_that_stands_alone(tmp_path: Path) -> None:
+def test_where_sources_differ_quotes_a_sentence_that_stands_alone(
+    tmp_path: Path, b12_language: DomainLanguage
+) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "x.md").write_text(
@@ -346,20 +379,22 @@ def test_where_sources_differ_quotes_a_sentence_that_stands_alone(tmp_path: Path
     band = Band.model_validate(
         {"category": "deficient", "less_than": 150, "source": {"doc_id": "x", "section": "Cut-off"}}
     )
-    found = _stated_by(CorpusLookup(corpus), band, Decimal(150))
+    found = _stated_by(CorpusLookup(corpus), band, Decimal(150), b12_language)
     assert found is not None
     assert found[0] == "SFAR uses a serum B12 cut-off of 150 pmol/L in intensive care."
 
 
-def test_confirmed_below_a_figure_is_a_threshold_statement() -> None:
+def test_confirmed_below_a_figure_is_a_threshold_statement(b12_language: DomainLanguage) -> None:
     sentence = "Under NICE NG239, active B12 deficiency is confirmed below 25 pmol/L."
-    assert topics_of(sentence)[0] == "thresholds"
-    assert topics_of("Measure MMA to confirm deficiency.")[0] == "confirmatory"
+    assert b12_language.topics_of(sentence)[0] == "thresholds"
+    assert b12_language.topics_of("Measure MMA to confirm deficiency.")[0] == "confirmatory"
 
 
-def test_lab_evidence_is_cited_even_without_a_question(lookup: CorpusLookup) -> None:
+def test_lab_evidence_is_cited_even_without_a_question(
+    lookup: CorpusLookup, b12_language: DomainLanguage
+) -> None:
     nice = lookup.section("nice-test", "Total B12 thresholds")[0]
     labs = LabEvidence(_report(), {("nice-test", "Total B12 thresholds"): nice})
-    body = compose_body(None, Evidence([]), CitationRegistry(), labs=labs)
+    body = compose_body(None, Evidence([]), CitationRegistry(), b12_language, labs=labs)
     assert body.startswith("- Vitamin B12 (total serum cobalamin) 240 ng/L")
     assert f"\n\n{LAB_HEADING}\n\n- Thresholds used for Vitamin B12 (total serum cobalamin)" in body

@@ -10,6 +10,7 @@ from assistant.answer.audience import (
     disclaimer,
     glossary,
 )
+from assistant.domain.language import DomainLanguage
 from assistant.text.sentences import citation_numbers, number_tokens
 
 BODY = (
@@ -19,19 +20,23 @@ BODY = (
 )
 
 
-def test_clinician_body_is_unchanged() -> None:
-    assert adapt_body(BODY, "clinician") == BODY
+def test_clinician_body_is_unchanged(b12_language: DomainLanguage) -> None:
+    assert adapt_body(BODY, "clinician", b12_language) == BODY
 
 
-def test_patient_body_keeps_every_statement_number_and_citation() -> None:
-    adapted = adapt_body(BODY, "patient")
+def test_patient_body_keeps_every_statement_number_and_citation(
+    b12_language: DomainLanguage,
+) -> None:
+    adapted = adapt_body(BODY, "patient", b12_language)
     assert BODY in adapted
     assert number_tokens(adapted) == number_tokens(BODY)
     assert citation_numbers(adapted) == citation_numbers(BODY)
 
 
-def test_patient_body_explains_the_terms_it_uses_and_points_to_a_clinician() -> None:
-    adapted = adapt_body(BODY, "patient")
+def test_patient_body_explains_the_terms_it_uses_and_points_to_a_clinician(
+    b12_language: DomainLanguage,
+) -> None:
+    adapted = adapt_body(BODY, "patient", b12_language)
     assert GLOSSARY_HEADING in adapted
     assert "Methylmalonic acid (MMA)" in adapted
     assert "Intramuscular (IM)" in adapted
@@ -39,13 +44,13 @@ def test_patient_body_explains_the_terms_it_uses_and_points_to_a_clinician() -> 
     assert "clinician" in adapted
 
 
-def test_glossary_never_contains_a_number() -> None:
+def test_glossary_never_contains_a_number(b12_language: DomainLanguage) -> None:
     everything = (
         "vitamin b12 holotc methylmalonic homocysteine anaemia haemoglobin ferritin folate mcv "
         "intramuscular hydroxocobalamin indeterminate pernicious malabsorption neurological "
         "erythropoietin pmol/l"
     )
-    assert number_tokens(glossary(everything)) == []
+    assert number_tokens(glossary(everything, b12_language)) == []
 
 
 def test_disclaimers_differ_by_audience() -> None:
@@ -55,5 +60,5 @@ def test_disclaimers_differ_by_audience() -> None:
     assert "clinical judgement" in CLINICIAN_DISCLAIMER
 
 
-def test_empty_body_gets_no_patient_framing() -> None:
-    assert adapt_body("", "patient") == ""
+def test_empty_body_gets_no_patient_framing(b12_language: DomainLanguage) -> None:
+    assert adapt_body("", "patient", b12_language) == ""

@@ -6,9 +6,10 @@ import re
 
 from labtool.report import Conflict, Finding, LabError, LabReport, SourceRef
 
-from assistant.answer.candidates import CitationRegistry, is_meta, passage_sentences
+from assistant.answer.candidates import CitationRegistry, passage_sentences
 from assistant.answer.extractive import DIFFERENCES_HEADING, compose_body
 from assistant.answer.lab_section import LAB_HEADING, NEAR_THRESHOLD_NOTE
+from assistant.domain.language import DomainLanguage
 from assistant.question.followup import ResolvedQuestion
 from assistant.schema import Difference, DocumentMeta, Evidence, LabEvidence, Passage
 from assistant.sources.lookup import CorpusLookup
@@ -39,10 +40,13 @@ def _evidence(lookup: CorpusLookup) -> Evidence:
 
 def test_every_statement_is_a_corpus_sentence_with_its_own_citation(
     lookup: CorpusLookup,
+    b12_language: DomainLanguage,
 ) -> None:
     evidence = _evidence(lookup)
     registry = CitationRegistry()
-    body = compose_body(_question("How is vitamin B12 deficiency treated?"), evidence, registry)
+    body = compose_body(
+        _question("How is vitamin B12 deficiency treated?"), evidence, registry, b12_language
+    )
     sentences = {s for p in evidence.passages for s in passage_sentences(p)}
     cited = 0
     for line in body.splitlines():
@@ -62,11 +66,14 @@ def test_every_statement_is_a_corpus_sentence_with_its_own_citation(
     assert cited >= 3
 
 
-def test_direct_answer_comes_first_and_sections_follow_the_layout(lookup: CorpusLookup) -> None:
+def test_direct_answer_comes_first_and_sections_follow_the_layout(
+    lookup: CorpusLookup, b12_language: DomainLanguage
+) -> None:
     body = compose_body(
         _question("What is the recommended vitamin B12 level for treating anemia?"),
         _evidence(lookup),
         CitationRegistry(),
+        b12_language,
         broad=True,
     )
     first_block = body.split("\n\n")[0]
@@ -85,25 +92,28 @@ def test_direct_answer_comes_first_and_sections_follow_the_layout(lookup: Corpus
     assert "### Monitoring and follow-up" in headings
 
 
-def test_citations_are_numbered_in_order_of_appearance(lookup: CorpusLookup) -> None:
+def test_citations_are_numbered_in_order_of_appearance(
+    lookup: CorpusLookup, b12_language: DomainLanguage
+) -> None:
     body = compose_body(
         _question("What is the recommended vitamin B12 level for treating anemia?"),
         _evidence(lookup),
         CitationRegistry(),
+        b12_language,
         broad=True,
     )
     first_seen = list(dict.fromkeys(citation_numbers(body)))
     assert first_seen == list(range(1, len(first_seen) + 1))
 
 
-def test_composition_is_deterministic(lookup: CorpusLookup) -> None:
+def test_composition_is_deterministic(lookup: CorpusLookup, b12_language: DomainLanguage) -> None:
     question = _question("What is the recommended vitamin B12 level for treating anemia?")
-    first = compose_body(question, _evidence(lookup), CitationRegistry(), broad=True)
-    second = compose_body(question, _evidence(lookup), CitationRegistry(), broad=True)
+    first = compose_body(question, _evidence(lookup), CitationRegistry(), b12_language, broad=True)
+    second = compose_body(question, _evidence(lookup), CitationRegistry(), b12_language, broad=True)
     assert first == second
 
 
-def test_meta_sentences_and_document_summaries_are_left_out() -> None:
+def test_meta_sentences_and_document_summaries_are_left_out(b12_language: DomainLanguage) -> None:
     passage = _passage(
         "d",
         "Oral dose",
@@ -112,20 +122,24 @@ def test_meta_sentences_and_document_summaries_are_left_out() -> None:
     )
     intro = _passage("d", "Introduction", "A review on oral treatment of deficiency in adults.")
     body = compose_body(
-        _question("oral B12 treatment dose"), Evidence([passage, intro]), CitationRegistry()
+        _question("oral B12 treatment dose"),
+        Evidence([passage, intro]),
+        CitationRegistry(),
+        b12_language,
     )
     assert "Oral B12 at 1 mg daily is effective for most people [1]." in body
     assert "lab tool" not in body
     assert "secondary" not in body
     assert "A review on oral treatment" not in body
-    assert is_meta(
+    assert b12_language.is_meta(
         "No numeric MMA cut-off was found in the NICE material available to this project."
     )
-    assert not is_meta("Deficiency is confirmed below 180 ng/L (133 pmol/L).")
+    assert not b12_language.is_meta("Deficiency is confirmed below 180 ng/L (133 pmol/L).")
 
 
 def test_differences_follow_the_thresholds_and_are_not_repeated_above(
     lookup: CorpusLookup,
+    b12_language: DomainLanguage,
 ) -> None:
     nice = lookup.section("nice-test", "Total B12 thresholds")[0]
     sfar = lookup.section("sfar-test", "Intensive care B12 cut-off")[0]
@@ -136,6 +150,7 @@ def test_differences_follow_the_thresholds_and_are_not_repeated_above(
         _question("What are the vitamin B12 deficiency thresholds?"),
         Evidence([nice, sfar]),
         CitationRegistry(),
+        b12_language,
         differences=[difference],
     )
     before, _, after = body.partition(DIFFERENCES_HEADING)
@@ -163,7 +178,9 @@ def _finding(**changes: object) -> Finding:
     return Finding.model_validate(fields)
 
 
-def test_lab_block_cites_rule_sources_and_flags_near_thresholds(lookup: CorpusLookup) -> None:
+def test_lab_block_cites_rule_sources_and_flags_near_thresholds(
+    lookup: CorpusLookup, b12_language: DomainLanguage
+) -> None:
     nice = lookup.section("nice-test", "Total B12 thresholds")[0]
     sfar = lookup.section("sfar-test", "Intensive care B12 cut-off")[0]
     report = LabReport(
@@ -182,7 +199,7 @@ def test_lab_block_cites_rule_sources_and_flags_near_thresholds(lookup: CorpusLo
         {("nice-test", nice.section): nice, ("sfar-test", sfar.section): sfar},
     )
     registry = CitationRegistry()
-    body = compose_body(None, Evidence([]), registry, labs=labs)
+    body = compose_body(None, Evidence([]), registry, b12_language, labs=labs)
     answer, details = body.split(f"\n\n{LAB_HEADING}\n\n")
     assert answer == (
         "- Vitamin B12 190 ng/L (140.18 pmol/L): Indeterminate [1]. "
@@ -197,9 +214,15 @@ def test_lab_block_cites_rule_sources_and_flags_near_thresholds(lookup: CorpusLo
     assert registry.passages == [nice, sfar]
 
 
-def test_near_threshold_note_is_not_repeated_when_the_tool_says_so(lookup: CorpusLookup) -> None:
+def test_near_threshold_note_is_not_repeated_when_the_tool_says_so(
+    lookup: CorpusLookup, b12_language: DomainLanguage
+) -> None:
     finding = _finding(summary="Vitamin B12 190 ng/L: Indeterminate. Near the 180 ng/L cut-off")
     body = compose_body(
-        None, Evidence([]), CitationRegistry(), labs=LabEvidence(LabReport(findings=[finding]))
+        None,
+        Evidence([]),
+        CitationRegistry(),
+        b12_language,
+        labs=LabEvidence(LabReport(findings=[finding])),
     )
     assert NEAR_THRESHOLD_NOTE not in body

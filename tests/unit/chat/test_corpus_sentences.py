@@ -15,18 +15,26 @@ import pytest
 
 from assistant.answer.candidates import (
     heading_of,
-    is_meta,
     is_quotable_section,
     leans_back,
     passage_sentences,
-    subjects_of,
 )
 from assistant.config import PROJECT_ROOT
+from assistant.domain.language import DomainLanguage
 from assistant.sources.lookup import CorpusLookup
 from assistant.text.sentences import number_tokens
 
 # Wording only meaningful inside the source page ("As reproduced on the seed page, ...").
 _PROVENANCE = re.compile(r"seed (?:answer )?page|as reproduced|only primary document", re.I)
+
+
+@cache
+def _language() -> DomainLanguage:
+    """The B12 pack's language, at collection time (the sentences parametrize the tests)."""
+    from assistant.config import Settings
+    from assistant.resources import Resources
+
+    return Resources(Settings(pack=PROJECT_ROOT / "corpus" / "b12")).language()
 
 
 @cache
@@ -40,7 +48,7 @@ def _quotable() -> list[tuple[str, str, str]]:
             found.extend(
                 (doc_id, heading_of(passage), sentence)
                 for sentence in passage_sentences(passage)
-                if not is_meta(sentence)
+                if not _language().is_meta(sentence)
             )
     return found
 
@@ -55,7 +63,10 @@ def test_the_corpus_has_quotable_sentences() -> None:
     ids=[f"{doc_id}-{index}" for index, (doc_id, _, _) in enumerate(_quotable())],
 )
 def test_quotable_sentence_stands_alone(doc_id: str, heading: str, sentence: str) -> None:
+    b12_language = _language()
     assert not leans_back(sentence), f"{doc_id} § {heading}: leans on the previous sentence"
     assert not _PROVENANCE.search(sentence), f"{doc_id} § {heading}: provenance belongs in notes"
-    if number_tokens(sentence) and subjects_of(heading):
-        assert subjects_of(sentence), f"{doc_id} § {heading}: figure without its subject"
+    if number_tokens(sentence) and b12_language.subjects_of(heading):
+        assert b12_language.subjects_of(sentence), (
+            f"{doc_id} § {heading}: figure without its subject"
+        )

@@ -18,12 +18,13 @@ from langchain_core.language_models.fake_chat_models import (
 )
 
 from assistant.answer.audience import GLOSSARY_HEADING, PATIENT_DISCLAIMER
+from assistant.answer.compose import LLM_UNAVAILABLE, REFUSAL
 from assistant.answer.extractive import DIFFERENCES_HEADING
 from assistant.answer.lab_section import LAB_HEADING
 from assistant.answer.references import REFERENCES_HEADING
 from assistant.config import Settings
 from assistant.guard.provenance import untraced_numbers
-from assistant.pipeline import LLM_UNAVAILABLE, REFUSAL, Assistant, AssistantError
+from assistant.pipeline import Assistant, AssistantError
 from assistant.question.injection import INJECTION_NOTICE
 from assistant.sources.lookup import CorpusLookup
 from assistant.text.sentences import citation_numbers, number_tokens
@@ -300,8 +301,8 @@ def test_broken_rules_file_is_a_clear_error(settings: Settings, tmp_path: Path) 
 
 def test_nothing_heavy_is_created_before_the_first_question(settings: Settings) -> None:
     assistant = Assistant(settings.model_copy(update={"data_dir": Path("/nonexistent/x")}))
-    assert assistant._searcher is None
-    assert assistant._ruleset is None
+    assert assistant.resources._searcher is None
+    assert assistant.resources._ruleset is None
 
 
 def test_ask_stream_reveals_the_final_answer(assistant: Assistant) -> None:

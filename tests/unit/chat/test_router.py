@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.domain.topics import TOPICS
+from assistant.domain.language import DomainLanguage
 from assistant.question.followup import ResolvedQuestion
 from assistant.question.injection import find_injection
 from assistant.retrieval.plan import plan_search
@@ -48,9 +48,12 @@ def test_ordinary_questions_about_cutoffs_are_not_injections(question: str) -> N
     assert injection.clean_text == question
 
 
-def test_without_lab_values_the_whole_message_is_the_question() -> None:
-    assert guideline_question("capital of France?", has_labs=False) == "capital of France?"
-    assert guideline_question("  ", has_labs=False) is None
+def test_without_lab_values_the_whole_message_is_the_question(b12_language: DomainLanguage) -> None:
+    assert (
+        guideline_question("capital of France?", b12_language, has_labs=False)
+        == "capital of France?"
+    )
+    assert guideline_question("  ", b12_language, has_labs=False) is None
 
 
 @pytest.mark.parametrize(
@@ -63,39 +66,47 @@ def test_without_lab_values_the_whole_message_is_the_question() -> None:
         "What does B12 240 ng/L mean?",
     ],
 )
-def test_lab_values_alone_ask_no_guideline_question(message: str) -> None:
-    assert guideline_question(message, has_labs=True) is None
+def test_lab_values_alone_ask_no_guideline_question(
+    message: str, b12_language: DomainLanguage
+) -> None:
+    assert guideline_question(message, b12_language, has_labs=True) is None
 
 
-def test_a_question_beside_lab_values_is_kept_without_the_values() -> None:
+def test_a_question_beside_lab_values_is_kept_without_the_values(
+    b12_language: DomainLanguage,
+) -> None:
     question = guideline_question(
-        "B12 240 ng/L: should treatment be oral or intramuscular?", has_labs=True
+        "B12 240 ng/L: should treatment be oral or intramuscular?", b12_language, has_labs=True
     )
     assert question is not None
     assert "240" not in question
     assert "oral or intramuscular" in question
 
 
-def test_broad_question_gets_one_query_per_topic() -> None:
+def test_broad_question_gets_one_query_per_topic(b12_language: DomainLanguage) -> None:
     resolved = ResolvedQuestion(
         question="What is the recommended vitamin B12 level for treating anemia?", context=""
     )
-    plan = plan_search(resolved)
+    plan = plan_search(resolved, b12_language)
     assert plan.main.startswith("What is the recommended vitamin B12 level")
-    assert [key for key, _ in plan.topic_queries] == [topic.key for topic in TOPICS]
+    assert [key for key, _ in plan.topic_queries] == [
+        section.key for section in b12_language.sections
+    ]
     for _, query in plan.topic_queries:
         assert query.startswith("vitamin b12 anaemia ")
 
 
-def test_focused_question_gets_one_topic_query_and_follow_up_none() -> None:
+def test_focused_question_gets_one_topic_query_and_follow_up_none(
+    b12_language: DomainLanguage,
+) -> None:
     focused = ResolvedQuestion(question="What oral dose of B12 is used?", context="")
-    assert [key for key, _ in plan_search(focused).topic_queries] == ["treatment"]
+    assert [key for key, _ in plan_search(focused, b12_language).topic_queries] == ["treatment"]
     followup = ResolvedQuestion(question="and for how long?", context="b12 treatment")
-    plan = plan_search(followup)
+    plan = plan_search(followup, b12_language)
     assert plan.topic_queries == ()
     assert "b12 treatment" in plan.main
 
 
-def test_question_on_no_topic_gets_only_the_main_query() -> None:
+def test_question_on_no_topic_gets_only_the_main_query(b12_language: DomainLanguage) -> None:
     plain = ResolvedQuestion(question="What causes B12 deficiency?", context="")
-    assert plan_search(plain).topic_queries == ()
+    assert plan_search(plain, b12_language).topic_queries == ()

@@ -10,18 +10,19 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
+from assistant.domain.language import DomainLanguage
 from assistant.question.followup import ResolvedQuestion
-from assistant.retrieval.scope import CorpusVocabulary, in_scope, names_subject, read_scope
+from assistant.retrieval.scope import CorpusVocabulary, in_scope, read_scope
 from assistant.schema import DocumentMeta, Passage
 from assistant.sources.lookup import CorpusLookup
 
 
 @pytest.fixture(scope="module")
-def vocabulary() -> CorpusVocabulary:
+def vocabulary(b12_language: DomainLanguage) -> CorpusVocabulary:
     corpus_dir: Path = Settings().corpus_dir  # the project's own corpus: data, no model
     passages = CorpusLookup(corpus_dir).all_passages()
     assert passages
-    return CorpusVocabulary(f"{p.section} {p.text}" for p in passages)
+    return CorpusVocabulary((f"{p.section} {p.text}" for p in passages), b12_language.vocabulary)
 
 
 def passage(text: str, section: str = "A section") -> Passage:
@@ -57,13 +58,13 @@ B12_DOSE = passage(
     ],
 )
 def test_a_question_about_something_the_corpus_never_mentions_is_out_of_scope(
-    question: str, vocabulary: CorpusVocabulary
+    question: str, vocabulary: CorpusVocabulary, b12_language: DomainLanguage
 ) -> None:
-    reading = read_scope(question, vocabulary)
+    reading = read_scope(question, vocabulary, b12_language)
     assert not reading.names_subject
     assert reading.mainly_foreign, reading
     resolved = ResolvedQuestion(question=question, context="")
-    assert not in_scope(resolved, [B12_DOSE], vocabulary)
+    assert not in_scope(resolved, [B12_DOSE], vocabulary, b12_language)
 
 
 @pytest.mark.parametrize(
@@ -77,11 +78,11 @@ def test_a_question_about_something_the_corpus_never_mentions_is_out_of_scope(
     ],
 )
 def test_a_question_naming_a_subject_of_the_corpus_is_in_scope(
-    question: str, vocabulary: CorpusVocabulary
+    question: str, vocabulary: CorpusVocabulary, b12_language: DomainLanguage
 ) -> None:
-    assert names_subject(question)
+    assert b12_language.names_subject(question)
     resolved = ResolvedQuestion(question=question, context="")
-    assert in_scope(resolved, [B12_DOSE], vocabulary)
+    assert in_scope(resolved, [B12_DOSE], vocabulary, b12_language)
 
 
 @pytest.mark.parametrize(
@@ -96,39 +97,54 @@ def test_a_question_naming_a_subject_of_the_corpus_is_in_scope(
     ],
 )
 def test_a_lay_question_in_the_corpus_words_is_in_scope(
-    question: str, passage_text: str, vocabulary: CorpusVocabulary
+    question: str, passage_text: str, vocabulary: CorpusVocabulary, b12_language: DomainLanguage
 ) -> None:
-    reading = read_scope(question, vocabulary)
+    reading = read_scope(question, vocabulary, b12_language)
     assert not reading.names_subject
     assert not reading.mainly_foreign, reading
     resolved = ResolvedQuestion(question=question, context="")
-    assert in_scope(resolved, [passage(passage_text)], vocabulary)
-    assert not in_scope(resolved, [passage("Review the full blood count.")], vocabulary)
+    assert in_scope(resolved, [passage(passage_text)], vocabulary, b12_language)
+    assert not in_scope(
+        resolved, [passage("Review the full blood count.")], vocabulary, b12_language
+    )
 
 
 def test_known_words_the_passages_do_not_contain_are_not_enough(
     vocabulary: CorpusVocabulary,
+    b12_language: DomainLanguage,
 ) -> None:
-    # "blood pressure": both words occur somewhere in the corpus, but not in these passages.
-    resolved = ResolvedQuestion(question="what is a normal blood pressure?", context="")
-    assert not read_scope(resolved.question, vocabulary).mainly_foreign
-    assert not in_scope(resolved, [passage("Review after three months.")], vocabulary)
+    # "liver" and "alcohol" occur in the corpus (causes of macrocytosis), not in these passages.
+    resolved = ResolvedQuestion(question="how much alcohol harms the liver?", context="")
+    assert not read_scope(resolved.question, vocabulary, b12_language).mainly_foreign
+    assert not in_scope(resolved, [passage("Review after three months.")], vocabulary, b12_language)
 
 
-def test_a_follow_up_is_judged_on_its_own_words(vocabulary: CorpusVocabulary) -> None:
+def test_a_word_the_corpus_never_uses_is_foreign_even_one_letter_from_a_corpus_word(
+    vocabulary: CorpusVocabulary, b12_language: DomainLanguage
+) -> None:
+    # "pressure" is not in the corpus; "press" is, two letters away: no typo correction.
+    reading = read_scope("what is a normal blood pressure?", vocabulary, b12_language)
+    assert reading.foreign == ("pressur",)
+    assert reading.mainly_foreign
+
+
+def test_a_follow_up_is_judged_on_its_own_words(
+    vocabulary: CorpusVocabulary, b12_language: DomainLanguage
+) -> None:
     on_topic = ResolvedQuestion(question="and for how long?", context="b12 treatment")
     off_topic = ResolvedQuestion(question="what about statins?", context="b12 treatment")
     lifelong = passage("Treatment continues lifelong when the cause persists.")
-    assert in_scope(on_topic, [lifelong], vocabulary)
-    assert not in_scope(off_topic, [lifelong], vocabulary)
-    assert not in_scope(on_topic, [], vocabulary)
+    assert in_scope(on_topic, [lifelong], vocabulary, b12_language)
+    assert not in_scope(off_topic, [lifelong], vocabulary, b12_language)
+    assert not in_scope(on_topic, [], vocabulary, b12_language)
 
 
 def test_another_vitamin_is_another_subject_even_beside_the_word_deficiency(
     vocabulary: CorpusVocabulary,
+    b12_language: DomainLanguage,
 ) -> None:
-    reading = read_scope("vitamin D deficiency treatment", vocabulary)
+    reading = read_scope("vitamin D deficiency treatment", vocabulary, b12_language)
     assert "vitamin d" in reading.foreign
-    assert not names_subject("vitamin K dose before surgery")
-    assert names_subject("vitamin B12 dose")
-    assert names_subject("vitamin b-12 injections")
+    assert not b12_language.names_subject("vitamin K dose before surgery")
+    assert b12_language.names_subject("vitamin B12 dose")
+    assert b12_language.names_subject("vitamin b-12 injections")

@@ -16,10 +16,11 @@ NICE_TEXT = (
 MMA_TEXT = "Measure MMA when total B12 is indeterminate; MMA above 271 nmol/L supports deficiency."
 
 RULES_YAML = """
-version: 1
+version: 2
 analytes:
   b12:
     name: Vitamin B12 (total serum cobalamin)
+    aliases: [B12, vitamin B12]
     canonical_unit: ng/L
     units: {ng/L: 1, pg/mL: 1, pmol/L: 1.35537}
     plausible: {above: 0, at_most: 100000}
@@ -46,6 +47,7 @@ analytes:
             - {category: unlikely, more_than: 258, source: {doc_id: nice, section: B12}}
   mma:
     name: Methylmalonic acid
+    aliases: [MMA, methylmalonic acid]
     canonical_unit: nmol/L
     units: {nmol/L: 1, µmol/L: 1000}
     plausible: {above: 0, at_most: 5000000}

@@ -3,9 +3,11 @@ corpus reference they make exists."""
 
 from __future__ import annotations
 
-from assistant.config import PROJECT_ROOT
+from assistant.config import PROJECT_ROOT, Settings
 from assistant.evaluation.cases import check_sources, load_cases
-from assistant.evaluation.runner import DEFAULT_CASES, corpus_headings
+from assistant.evaluation.runner import corpus_headings, pack_cases
+
+DEFAULT_CASES = pack_cases(Settings())
 
 CASES = load_cases(DEFAULT_CASES)
 TAGS = [tag for case in CASES for tag in case.tags]

@@ -13,7 +13,7 @@ from assistant.index.store import StoredChunk
 from assistant.retrieval import hybrid as retriever
 from assistant.retrieval.hybrid import HybridSearcher, get_searcher
 from assistant.retrieval.langchain import GuidelineRetriever
-from tests.unit.retrieval.fakes import FakeStore, bag_of_words, stored_chunk
+from tests.fakes.store import FakeStore, bag_of_words, stored_chunk
 
 
 def corpus() -> list[StoredChunk]:

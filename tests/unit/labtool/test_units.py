@@ -43,13 +43,30 @@ COBALAMIN = {"ng/L": Decimal(1), "pg/mL": Decimal(1), "pmol/L": Decimal("1.35537
         ("fL", "fL"),
         ("FL", "fL"),
         ("mg/dL", "mg/dL"),
+        ("%", "%"),
+        ("mmHg", "mmHg"),
+        ("mmhg", "mmHg"),
+        ("kPa", "kPa"),
+        ("mIU/L", "mU/L"),
+        ("×10^9/L", "×10^9/L"),
+        ("x10^9/L", "×10^9/L"),
+        ("10^9/L", "×10^9/L"),
+        ("x10*9/L", "×10^9/L"),
+        ("×10⁹/L", "×10^9/L"),
+        ("×10^12/L", "×10^12/L"),
+        ("x10^12/l", "×10^12/L"),
+        ("mL/min/1.73m²", "mL/min/1.73m²"),
+        ("mL/min/1.73m2", "mL/min/1.73m²"),
+        ("ml/min/1.73 m2", "mL/min/1.73m²"),
+        ("mL/min", "mL/min/1.73m²"),
+        ("mmol/mol", "mmol/mol"),
     ],
 )
 def test_every_spelling_normalises_to_one_unit(spelling: str, canonical: str) -> None:
     assert normalize_unit(spelling) == canonical
 
 
-@pytest.mark.parametrize("spelling", ["", "ng", "mg", "weeks", "ng/Lx", "pmol", "%"])
+@pytest.mark.parametrize("spelling", ["", "ng", "mg", "weeks", "ng/Lx", "pmol", "%%", "mm"])
 def test_strings_that_are_not_lab_units_are_refused(spelling: str) -> None:
     assert normalize_unit(spelling) is None
 

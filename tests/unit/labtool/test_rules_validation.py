@@ -146,6 +146,102 @@ def _comparison_without_primary(data: dict[str, Any]) -> None:
     )
 
 
+# --- version 2: names, attributes, context analytes, paired readings, conclusions ---------
+
+DIABETES = {"type": "boolean", "words_true": ["diabetic"]}
+CRP_CUE = {
+    "analyte": "crp",
+    "true_when": {"more_than": 5},
+    "source": {"doc_id": "doc-a", "section": "Haemoglobin cut-offs"},
+}
+CRP = {
+    "name": "C-reactive protein",
+    "aliases": ["CRP"],
+    "role": "context",
+    "canonical_unit": "mg/L",
+    "units": {"mg/L": 1},
+}
+
+
+def _undeclared_population_key(data: dict[str, Any]) -> None:
+    data["analytes"]["hb"]["rules"][0]["population"]["diabetes"] = True
+
+
+def _boolean_attribute_given_a_condition(data: dict[str, Any]) -> None:
+    data["attributes"] = {"diabetes": DIABETES}
+    data["analytes"]["hb"]["rules"][0]["population"]["diabetes"] = {"at_least": 3}
+
+
+def _number_attribute_given_a_boolean(data: dict[str, Any]) -> None:
+    data["attributes"] = {"egfr": {"type": "number"}}
+    data["analytes"]["hb"]["rules"][0]["population"]["egfr"] = True
+
+
+def _alias_of_two_analytes(data: dict[str, Any]) -> None:
+    data["analytes"]["hb"]["aliases"].append("B-12")
+
+
+def _no_aliases(data: dict[str, Any]) -> None:
+    del data["analytes"]["b12"]["aliases"]
+
+
+def _context_analyte_with_rules(data: dict[str, Any]) -> None:
+    data["analytes"]["hb"]["role"] = "context"
+
+
+def _classified_analyte_without_rules(data: dict[str, Any]) -> None:
+    data["analytes"]["b12"]["rules"] = []
+
+
+def _result_of_an_unknown_analyte(data: dict[str, Any]) -> None:
+    data["attributes"] = {"inflammation": {"type": "boolean", "from_results": [CRP_CUE]}}
+
+
+def _cut_off_without_source(data: dict[str, Any]) -> None:
+    cue = {key: value for key, value in CRP_CUE.items() if key != "source"}
+    data["attributes"] = {"inflammation": {"type": "boolean", "from_results": [cue]}}
+    data["analytes"]["crp"] = CRP
+
+
+def _cited_cut_off_not_in_the_corpus(data: dict[str, Any]) -> None:
+    cue = dict(CRP_CUE, source={"doc_id": "doc-a", "section": "Nowhere"})
+    data["attributes"] = {"inflammation": {"type": "boolean", "from_results": [cue]}}
+    data["analytes"]["crp"] = CRP
+
+
+def _assume_without_a_value(data: dict[str, Any]) -> None:
+    data["attributes"] = {"diabetes": dict(DIABETES, when_unstated="assume")}
+
+
+def _attribute_named_like_a_built_in(data: dict[str, Any]) -> None:
+    data["attributes"] = {"age": {"type": "number"}}
+
+
+def _affine_unit_without_slope(data: dict[str, Any]) -> None:
+    data["analytes"]["hb"]["units"]["mmol/L"] = {"slope": 0, "intercept": 1}
+
+
+def _conclusion_on_a_context_analyte(data: dict[str, Any]) -> None:
+    data["analytes"]["crp"] = CRP
+    data["conclusions"][0]["when"] = {"crp": ["high"]}
+
+
+def _conclusion_on_absences_only(data: dict[str, Any]) -> None:
+    data["conclusions"][0]["when"] = {"b12": ["not_measured"]}
+
+
+def _conclusion_unless_unknown_category(data: dict[str, Any]) -> None:
+    data["conclusions"][0]["unless"] = {"hb": ["borderline"]}
+
+
+def _reserved_category(data: dict[str, Any]) -> None:
+    data["analytes"]["hb"]["categories"].append({"id": "not_measured", "label": "Not measured"})
+
+
+def _paired_reading_of_unknown_analytes(data: dict[str, Any]) -> None:
+    data["paired_readings"] = [{"aliases": ["BP"], "analytes": ["sbp", "dbp"]}]
+
+
 # (breaker, names that must appear in the message besides the file, problem words)
 CASES: list[tuple[Breaker, tuple[str, ...], str]] = [
     (_overlap, ("b12-primary", "ng/L"), "overlap"),
@@ -174,6 +270,24 @@ CASES: list[tuple[Breaker, tuple[str, ...], str]] = [
     (_near_threshold_both, ("b12", "near_threshold"), "exactly one"),
     (_contradictory_population, ("hb-men",), "male and pregnant"),
     (_comparison_without_primary, ("hb-pregnancy-comparison",), "no primary rule covers"),
+    (_undeclared_population_key, ("hb-women", "diabetes"), "declare it under 'attributes:'"),
+    (_boolean_attribute_given_a_condition, ("hb-women", "diabetes"), "boolean attribute"),
+    (_number_attribute_given_a_boolean, ("hb-women", "egfr"), "number attribute"),
+    (_alias_of_two_analytes, ("analyte 'hb'", "B-12", "analyte 'b12'"), "also a name of"),
+    (_no_aliases, ("analyte 'b12'", "aliases"), "field required"),
+    (_context_analyte_with_rules, ("analyte 'hb'",), "a context analyte has no categories"),
+    (_classified_analyte_without_rules, ("analyte 'b12'",), "needs rules"),
+    (_result_of_an_unknown_analyte, ("attribute 'inflammation'", "'crp'"), "unknown analyte"),
+    (_cut_off_without_source, ("attribute 'inflammation'", "'crp'"), "needs a source"),
+    (_cited_cut_off_not_in_the_corpus, ("attribute 'inflammation'", "Nowhere"), "heading"),
+    (_assume_without_a_value, ("attribute 'diabetes'",), "needs an 'assumed' value"),
+    (_attribute_named_like_a_built_in, ("attribute 'age'",), "built-in"),
+    (_affine_unit_without_slope, ("analyte 'hb'", "mmol/L", "slope"), "greater than 0"),
+    (_conclusion_on_a_context_analyte, ("confirm-with-mma", "crp"), "context analyte"),
+    (_conclusion_on_absences_only, ("confirm-with-mma",), "real category"),
+    (_conclusion_unless_unknown_category, ("confirm-with-mma", "borderline"), "unknown category"),
+    (_reserved_category, ("analyte 'hb'", "not_measured"), "reserved"),
+    (_paired_reading_of_unknown_analytes, ("paired reading #1", "sbp"), "unknown analyte"),
 ]
 
 
@@ -228,10 +342,11 @@ def test_without_a_corpus_citations_are_not_checked_and_titles_fall_back_to_ids(
         ("version: 1\nanalytes: [unclosed", "malformed YAML"),
         ("- just\n- a list\n", "must be a mapping"),
         ("", "must be a mapping"),
-        ("version: 2\nanalytes: {}\n", "version"),
+        ("version: 3\nanalytes: {}\n", "'version' must be 2"),
+        ("version: 1\nanalytes: {}\n", "version 1 is no longer read"),
         (b"\xff\xfe\x00bad".decode("latin-1"), "malformed YAML"),
     ],
-    ids=["unclosed", "list", "empty", "version", "binary"],
+    ids=["unclosed", "list", "empty", "version", "version-1", "binary"],
 )
 def test_unusable_yaml_is_a_rules_error(tmp_path: Path, content: str, problem: str) -> None:
     path = tmp_path / "rules.yaml"

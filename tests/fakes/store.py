@@ -1,4 +1,4 @@
-"""Offline stand-ins for the store and the embedding model (unit tests only)."""
+"""Offline stand-ins for the chunk store and the embedding model (unit tests only)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.index.store import DenseHit, StoredChunk
 from assistant.sources.documents import index_text
-from assistant.text.tokens import tokenize
+from assistant.text.tokens import Vocabulary
 
 DIMENSIONS = 256
 
@@ -17,7 +17,7 @@ DIMENSIONS = 256
 def bag_of_words(text: str) -> list[float]:
     """A normalised hashed bag of words: cosine = word overlap, no model needed."""
     vector = [0.0] * DIMENSIONS
-    for token in tokenize(text):
+    for token in Vocabulary().tokenize(text):
         vector[int(hashlib.md5(token.encode()).hexdigest(), 16) % DIMENSIONS] += 1.0
     norm = math.sqrt(sum(v * v for v in vector)) or 1.0
     return [v / norm for v in vector]

@@ -34,12 +34,18 @@ def _cut_offs() -> list[tuple[str, str, Any, dict[str, str]]]:
     data = yaml.safe_load(REAL_RULES.read_text(encoding="utf-8"))
     found = []
     for analyte in data["analytes"].values():
-        for rule in analyte["rules"]:
+        for rule in analyte.get("rules", []):
             for unit, bands in rule["scales"].items():
                 for band in bands:
                     values = [band[key] for key in _BOUND_KEYS if key in band]
                     values += band.get("between_inclusive", [])
                     found += [(rule["id"], unit, value, band["source"]) for value in values]
+    # An attribute's cut-off on a result, in that analyte's canonical unit.
+    for name, attribute in data.get("attributes", {}).items():
+        for cue in attribute.get("from_results", []):
+            unit = data["analytes"][cue["analyte"]]["canonical_unit"]
+            condition = cue.get("true_when", {})
+            found += [(name, unit, condition[key], cue["source"]) for key in condition]
     return found
 
 

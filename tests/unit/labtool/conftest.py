@@ -68,10 +68,11 @@ def _hb_bands(cut_off: int) -> list[dict[str, Any]]:
 
 
 MINI_RULES: dict[str, Any] = {
-    "version": 1,
+    "version": 2,
     "analytes": {
         "b12": {
             "name": "Vitamin B12",
+            "aliases": ["B12", "vitamin B12"],
             "canonical_unit": "ng/L",
             "units": {"ng/L": 1, "pg/mL": 1, "pmol/L": 1.35537},
             "plausible": {"above": 0, "at_most": 100000},
@@ -112,6 +113,7 @@ MINI_RULES: dict[str, Any] = {
         },
         "hb": {
             "name": "Haemoglobin",
+            "aliases": ["Hb", "haemoglobin"],
             "canonical_unit": "g/L",
             "units": {"g/L": 1, "g/dL": 10},
             "plausible": {"at_least": 30, "at_most": 250},

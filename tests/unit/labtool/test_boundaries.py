@@ -151,7 +151,7 @@ def _raw_rules() -> list[tuple[str, dict[str, Any]]]:
     return [
         (analyte_key, rule)
         for analyte_key, analyte in data["analytes"].items()
-        for rule in analyte["rules"]
+        for rule in analyte.get("rules", [])
     ]
 
 

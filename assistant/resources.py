@@ -1,0 +1,168 @@
+"""The one owner of the pipeline's heavy and pack-specific objects, created on first use.
+
+The pack's domain and rules, the searcher (embedding model and index), the corpus lookup,
+the chat model and the audit log live as long as the `Resources` that made them: one per
+`Assistant`. Tests pass stand-ins through the constructor.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from labtool.report import LabReport
+from labtool.rules import RuleSet
+
+from assistant.answer.compose import Knowledge
+from assistant.config import Settings
+from assistant.domain.language import DomainLanguage
+from assistant.domain.model import Domain
+from assistant.domain.pack import PackError, derived_domain, load_domain
+from assistant.errors import AssistantError
+from assistant.retrieval.scope import CorpusVocabulary
+from assistant.retrieval.search import Searcher
+from assistant.sources.lookup import CorpusLookup
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from assistant.audit import AuditLog
+
+
+class Resources:
+    """Lazily created collaborators of one Assistant (thread-safe)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        chat_model: BaseChatModel | None = None,
+        searcher: Searcher | None = None,
+        ruleset: RuleSet | None = None,
+        lookup: CorpusLookup | None = None,
+        interpreter: Callable[[str], LabReport] | None = None,
+    ) -> None:
+        self.settings = settings
+        self._interpreter = interpreter
+        self._chat_model = chat_model
+        self._chat_model_ready = chat_model is not None
+        self._searcher = searcher
+        self._ruleset = ruleset
+        self._lookup = lookup
+        self._lock = threading.RLock()
+        self._domain: Domain | None = None
+        self._language: DomainLanguage | None = None
+        self._vocabulary: CorpusVocabulary | None = None
+        self._audit_log: AuditLog | None = None
+        self._audit_ready = False
+
+    def searcher(self) -> Searcher:
+        with self._lock:
+            if self._searcher is None:
+                from assistant.index.build import IngestError, ensure_index
+                from assistant.retrieval.hybrid import get_searcher
+
+                try:
+                    ensure_index(self.settings)  # once: builds the index only if missing/stale
+                except IngestError as exc:
+                    raise AssistantError(str(exc)) from exc
+                self._searcher = get_searcher(self.settings, self.language().vocabulary)
+            return self._searcher
+
+    def ruleset(self) -> RuleSet:
+        """The pack's rules; a pack without a rules file has none (values are not classified)."""
+        from labtool.rules import RulesError
+
+        from assistant.sources.lookup import load_pack_rules
+
+        with self._lock:
+            if self._ruleset is None:
+                path = self.settings.rules_path
+                if not path.exists() and path.parent == self.settings.pack:
+                    self._ruleset = RuleSet.empty(path)
+                    return self._ruleset
+                try:
+                    self._ruleset = load_pack_rules(path, self.settings.corpus_dir)
+                except RulesError as exc:
+                    raise AssistantError(str(exc)) from exc
+            return self._ruleset
+
+    def lookup(self) -> CorpusLookup:
+        with self._lock:
+            if self._lookup is None:
+                self._lookup = CorpusLookup(self.settings.corpus_dir)
+            return self._lookup
+
+    def domain(self) -> Domain:
+        """The pack's domain file, or a domain derived from its documents' headings."""
+        with self._lock:
+            if self._domain is None:
+                try:
+                    loaded = load_domain(self.settings.pack)
+                except PackError as exc:
+                    raise AssistantError(str(exc)) from exc
+                self._domain = loaded or derived_domain(
+                    self.lookup().headings(), self.settings.pack.name
+                )
+            return self._domain
+
+    def language(self) -> DomainLanguage:
+        with self._lock:
+            if self._language is None:
+                ruleset = self.ruleset()
+                self._language = DomainLanguage(
+                    self.domain(),
+                    {key: [a.name, *a.aliases] for key, a in ruleset.analytes.items()},
+                    context_words=ruleset.attribute_words(),
+                    result_words=[c.label for a in ruleset.analytes.values() for c in a.categories],
+                )
+            return self._language
+
+    def vocabulary(self) -> CorpusVocabulary:
+        """Every word of everything indexed (files added with `ingest PATH` included)."""
+        searcher = self.searcher()
+        with self._lock:
+            if self._vocabulary is None:
+                texts = (f"{p.section} {p.text}" for p in searcher.indexed_passages())
+                self._vocabulary = CorpusVocabulary(texts, self.language().vocabulary)
+            return self._vocabulary
+
+    def knowledge(self) -> Knowledge:
+        return Knowledge(self.language(), self.ruleset(), self.lookup())
+
+    def chat_model(self) -> BaseChatModel | None:
+        with self._lock:
+            if not self._chat_model_ready:
+                from assistant.answer.llm import LLMError, build_chat_model
+
+                try:
+                    self._chat_model = build_chat_model(self.settings.llm)
+                except LLMError as exc:
+                    raise AssistantError(str(exc)) from exc
+                self._chat_model_ready = True
+            return self._chat_model
+
+    def audit_log(self) -> AuditLog | None:
+        from assistant.audit import AuditLog
+
+        with self._lock:
+            if not self._audit_ready:
+                self._audit_log = AuditLog.for_settings(self.settings)
+                self._audit_ready = True
+            return self._audit_log
+
+    def interpret(self, text: str, assume_analytes: Sequence[str] = ()) -> LabReport | None:
+        """The lab tool's report on a message, or None when it holds no lab values.
+
+        `assume_analytes`: the tests a value without a test name may be (the conversation's).
+        """
+        if not text.strip():
+            return None
+        if self._interpreter is not None:
+            report = self._interpreter(text)
+        else:
+            from labtool.interpret import interpret
+
+            report = interpret(text, self.ruleset(), assume_analytes)
+        return None if report.empty else report
