@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from labtool.report import LabReport
 
-from assistant.answer.audience import adapt_body, disclaimer
+from assistant.answer.audience import disclaimer, patient_glossary, patient_notices
 from assistant.answer.compose import PARTLY_COVERED, refusal_blocks, write_body
+from assistant.answer.parts import split_body
 from assistant.answer.references import render_references, renumber
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError
@@ -146,19 +147,32 @@ class Assistant:
         )
         if body.text is None:
             return _refusal(injection, audience, nothing_asked=False)
-        preface = [INJECTION_NOTICE] if injection.detected else []
+        notices = [*patient_notices(audience)]
+        if injection.detected:
+            notices.append(INJECTION_NOTICE)
         if resolved is not None and not evidence.passages:
-            preface.append(PARTLY_COVERED)
-        framed = adapt_body("\n\n".join([*preface, body.text]), audience, language)
+            notices.append(PARTLY_COVERED)
+        notices.extend(body.notices)
         # A passage's section name is part of what it says ("Stage 2 hypertension").
         passages = {
             n: f"{p.section}\n{p.text}" for n, p in enumerate(body.registry.passages, start=1)
         }
-        guarded = guard_answer(framed, passages, tool_numbers(report))
+        guarded = guard_answer(body.text, passages, tool_numbers(report))
         final_body, citations = renumber(guarded.markdown, body.registry.passages)
-        parts = [final_body, render_references(citations), disclaimer(audience)]
+        parts = split_body(final_body)
+        glossary = patient_glossary(final_body, audience, language)
+        references = render_references(citations)
+        shown = [*notices, final_body, glossary, references, disclaimer(audience)]
         return AnswerResult(
-            answer="\n\n".join(part for part in parts if part.strip()),
+            answer="\n\n".join(part for part in shown if part.strip()),
+            direct=parts.direct,
+            gaps=parts.gaps,
+            sections=parts.sections,
+            more_detail=parts.more_detail,
+            lab_details=parts.lab_details,
+            notices=[*notices, glossary] if glossary else notices,
+            references=references,
+            disclaimer=disclaimer(audience),
             citations=citations,
             labs=report,
             refused=False,
@@ -201,10 +215,16 @@ def _refusal(
     report: LabReport | None = None,
 ) -> AnswerResult:
     """The fixed "not covered" answer (or only the injection notice); it cites nothing."""
-    blocks, refused = refusal_blocks(
+    notices, refused, lab_details = refusal_blocks(
         injected=injection.detected, nothing_asked=nothing_asked, report=report
     )
-    blocks.append(disclaimer(audience))
+    shown = [*notices, lab_details, disclaimer(audience)]
     return AnswerResult(
-        answer="\n\n".join(blocks), labs=report, refused=refused, backend="extractive"
+        answer="\n\n".join(part for part in shown if part),
+        notices=notices,
+        lab_details=lab_details,
+        disclaimer=disclaimer(audience),
+        labs=report,
+        refused=refused,
+        backend="extractive",
     )

@@ -89,15 +89,59 @@ class Citation(BaseModel):
     last_reviewed: str = ""
 
 
+class AnswerSection(BaseModel):
+    """One titled part of an answer: a heading and its Markdown (bullets with [n] markers)."""
+
+    heading: str
+    markdown: str
+
+
 class AnswerResult(BaseModel):
-    """The whole answer: the contract of `assistant ask --json` and `Assistant.ask`."""
+    """The whole answer: the contract of `assistant ask --json` and `Assistant.ask`.
+
+    `answer` is the answer as shown, in Markdown. The parts it is made of are given apart, so a
+    reader (the app, the evaluation) never has to parse it: what the answer claims (`direct`,
+    `gaps`, `sections`, `more_detail`, `lab_details`) and the fixed text around it (`notices`,
+    `references`, `disclaimer`), which claims nothing.
+    """
 
     answer: str
+    direct: str = Field(default="", description="The direct answer, first, with citations")
+    gaps: list[str] = Field(
+        default_factory=list, description="What the corpus does not say, one sentence each"
+    )
+    sections: list[AnswerSection] = Field(default_factory=list)
+    more_detail: list[AnswerSection] = Field(
+        default_factory=list, description="Further sections, shown collapsed"
+    )
+    lab_details: str = Field(default="", description="The lab tool's thresholds and notes")
+    notices: list[str] = Field(default_factory=list, description="Fixed notices, e.g. a fallback")
+    references: str = ""
+    disclaimer: str = ""
+    followups: list[str] = Field(default_factory=list, description="Suggested next questions")
     citations: list[Citation] = Field(default_factory=list)
     labs: LabReport | None = None
     refused: bool = False
     removed: list[str] = Field(default_factory=list)
     backend: str = "extractive"
+
+    @property
+    def shown_first(self) -> str:
+        """What a reader sees before opening "More detail": the direct answer, the gaps and the
+        sections (the answer's length budget counts this)."""
+        parts = [
+            self.direct,
+            *self.gaps,
+            *(f"### {s.heading}\n\n{s.markdown}" for s in self.sections),
+        ]
+        return "\n\n".join(part for part in parts if part.strip())
+
+    @property
+    def body(self) -> str:
+        """Every claim of the answer (what is scored): no notice, reference or disclaimer."""
+        more = (f"### {s.heading}\n\n{s.markdown}" for s in self.more_detail)
+        parts = [self.shown_first, *more, self.lab_details]
+        return "\n\n".join(part for part in parts if part.strip())
 
 
 @dataclass(frozen=True)

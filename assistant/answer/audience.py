@@ -37,12 +37,11 @@ def glossary(body: str, language: DomainLanguage) -> str:
     return "\n".join([GLOSSARY_HEADING, "", *entries]) if entries else ""
 
 
-def adapt_body(body: str, audience: Audience, language: DomainLanguage) -> str:
-    """Frame an answer body for its reader; the cited statements themselves are unchanged."""
-    if audience != "patient" or not body.strip():
-        return body
-    parts = [PATIENT_PREFACE, body]
-    terms = glossary(body, language)
-    if terms:
-        parts.append(terms)
-    return "\n\n".join(parts)
+def patient_notices(audience: Audience) -> list[str]:
+    """The fixed preface of a patient answer (none for a clinician)."""
+    return [PATIENT_PREFACE] if audience == "patient" else []
+
+
+def patient_glossary(body: str, audience: Audience, language: DomainLanguage) -> str:
+    """The plain-language explanations a patient answer ends with ("" for a clinician)."""
+    return glossary(body, language) if audience == "patient" and body.strip() else ""

@@ -58,6 +58,7 @@ class Body:
     text: str | None
     backend: str
     registry: CitationRegistry
+    notices: tuple[str, ...] = ()  # fixed text shown with it (e.g. the model did not answer)
 
 
 def write_body(
@@ -96,7 +97,7 @@ def write_body(
     except LLMError:
         fallback = CitationRegistry()
         body = _extractive(resolved, evidence, labs, fallback, knowledge)
-        return Body(f"{LLM_UNAVAILABLE}\n\n{body}", "extractive", fallback)
+        return Body(body, "extractive", fallback, notices=(LLM_UNAVAILABLE,))
     if REFUSAL.lower() in written.lower() and labs is None:
         return Body(None, backend_name(chat_model), registry)
     blocks = [written.strip()]
@@ -107,18 +108,17 @@ def write_body(
 
 def refusal_blocks(
     *, injected: bool, nothing_asked: bool, report: LabReport | None
-) -> tuple[list[str], bool]:
-    """The fixed "not covered" answer (or only the injection notice) and whether it refuses.
-
-    It cites nothing. With lab values the tool still says why they were not interpreted.
-    """
-    blocks = [INJECTION_NOTICE] if injected else []
+) -> tuple[list[str], bool, str]:
+    """The fixed notices of a refusal (or only the injection notice), whether it refuses, and
+    the lab tool's word on values it could not interpret. It cites nothing."""
+    notices = [INJECTION_NOTICE] if injected else []
     refused = not (injected and nothing_asked)
     if refused:
-        blocks.append(REFUSAL)
+        notices.append(REFUSAL)
+    lab_details = ""
     if report is not None:  # e.g. "TSH of 8": say why the value was not interpreted either
-        blocks.append(render_lab_block(LabEvidence(report), CitationRegistry()))
-    return blocks, refused
+        lab_details = render_lab_block(LabEvidence(report), CitationRegistry())
+    return notices, refused, lab_details
 
 
 def _extractive(

@@ -20,7 +20,11 @@ from assistant.schema import AnswerResult, Audience, Citation
 
 runner = CliRunner()
 
-JSON_KEYS = {"answer", "citations", "labs", "refused", "removed", "backend"}
+# The answer as shown, its parts (claims apart from fixed text), and what it rests on.
+JSON_KEYS = {
+    "answer", "direct", "gaps", "sections", "more_detail", "lab_details", "notices",
+    "references", "disclaimer", "followups", "citations", "labs", "refused", "removed", "backend",
+}  # fmt: skip
 CITATION_KEYS = {"n", "doc_id", "title", "source_type", "year", "section", "text"}
 
 

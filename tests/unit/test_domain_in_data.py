@@ -2,8 +2,8 @@
 
 Scans the Python source of the product (assistant/ and tools/, not tests, not the packs' data)
 for every analyte key and alias, declared patient attribute and uncovered test of every shipped
-pack's rules file and every subject term of its domain file. String literals and identifiers count; comments and docstrings (examples
-for readers) do not.
+pack's rules file and every subject term of its domain file. String literals and identifiers
+count; comments and docstrings (examples for readers) do not.
 """
 
 from __future__ import annotations

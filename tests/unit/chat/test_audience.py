@@ -6,9 +6,11 @@ from assistant.answer.audience import (
     CLINICIAN_DISCLAIMER,
     GLOSSARY_HEADING,
     PATIENT_DISCLAIMER,
-    adapt_body,
+    PATIENT_PREFACE,
     disclaimer,
     glossary,
+    patient_glossary,
+    patient_notices,
 )
 from assistant.domain.language import DomainLanguage
 from assistant.text.sentences import citation_numbers, number_tokens
@@ -20,28 +22,29 @@ BODY = (
 )
 
 
-def test_clinician_body_is_unchanged(b12_language: DomainLanguage) -> None:
-    assert adapt_body(BODY, "clinician", b12_language) == BODY
+def test_a_clinician_answer_gets_no_patient_framing(b12_language: DomainLanguage) -> None:
+    assert patient_notices("clinician") == []
+    assert patient_glossary(BODY, "clinician", b12_language) == ""
 
 
-def test_patient_body_keeps_every_statement_number_and_citation(
+def test_the_patient_framing_adds_no_number_and_no_citation(b12_language: DomainLanguage) -> None:
+    framing = " ".join(
+        [*patient_notices("patient"), patient_glossary(BODY, "patient", b12_language)]
+    )
+    assert number_tokens(framing) == []
+    assert citation_numbers(framing) == []
+
+
+def test_patient_answer_explains_the_terms_it_uses_and_points_to_a_clinician(
     b12_language: DomainLanguage,
 ) -> None:
-    adapted = adapt_body(BODY, "patient", b12_language)
-    assert BODY in adapted
-    assert number_tokens(adapted) == number_tokens(BODY)
-    assert citation_numbers(adapted) == citation_numbers(BODY)
-
-
-def test_patient_body_explains_the_terms_it_uses_and_points_to_a_clinician(
-    b12_language: DomainLanguage,
-) -> None:
-    adapted = adapt_body(BODY, "patient", b12_language)
-    assert GLOSSARY_HEADING in adapted
-    assert "Methylmalonic acid (MMA)" in adapted
-    assert "Intramuscular (IM)" in adapted
-    assert "Ferritin" not in adapted  # only terms the answer uses
-    assert "clinician" in adapted
+    terms = patient_glossary(BODY, "patient", b12_language)
+    assert GLOSSARY_HEADING in terms
+    assert "Methylmalonic acid (MMA)" in terms
+    assert "Intramuscular (IM)" in terms
+    assert "Ferritin" not in terms  # only terms the answer uses
+    assert patient_notices("patient") == [PATIENT_PREFACE]
+    assert "clinician" in PATIENT_PREFACE
 
 
 def test_glossary_never_contains_a_number(b12_language: DomainLanguage) -> None:
@@ -60,5 +63,5 @@ def test_disclaimers_differ_by_audience() -> None:
     assert "clinical judgement" in CLINICIAN_DISCLAIMER
 
 
-def test_empty_body_gets_no_patient_framing(b12_language: DomainLanguage) -> None:
-    assert adapt_body("", "patient", b12_language) == ""
+def test_empty_body_gets_no_glossary(b12_language: DomainLanguage) -> None:
+    assert patient_glossary("", "patient", b12_language) == ""
