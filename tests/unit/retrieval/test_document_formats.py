@@ -33,6 +33,7 @@ PACK = Path(__file__).resolve().parents[2] / "fixtures" / "packs" / "mixed"
 def fixture(name: str) -> Path:
     return FIXTURES / name if (FIXTURES / name).exists() else PACK / name
 
+
 CKD_SECTIONS = [
     "Investigating anaemia in chronic kidney disease",
     "Checking iron status",
