@@ -5,30 +5,43 @@ holds what a reviewer needs to reconstruct an answer: the time, the question (an
 questions a follow-up was resolved from), the answer with its citations, the lab tool's input
 and output, the corpus and rules fingerprints, and the backend that wrote it.
 
-The log holds patient data, so the file is created readable by its owner only. Each entry is
-one `write` on a descriptor opened with O_APPEND, under a thread lock and an flock, so entries
-from concurrent sessions and processes never interleave. Writing fails loudly (AuditError):
-an answer that was meant to be audited is not given unaudited.
+The log holds patient data, so the file is created readable by its owner only (0600, in a
+folder created 0700; an existing file's permissions are tightened; a symbolic link is refused).
+Each entry is one `write` of the whole line on a descriptor opened with O_APPEND, under a thread
+lock and an flock, so entries from concurrent sessions and processes never interleave; it is
+written whole or not at all (a short write on a full disk is cut back off), a partial last line
+left by a crash is cut off before the next entry, and each entry is fsynced. Writing fails loudly
+(AuditError): an answer that was meant to be audited is not given unaudited. Reading reports a
+bad line (with its number) and reads on.
+
+The feedback file (assistant.app.feedback) is written and read with the same functions.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
+import logging
 import os
+import stat
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from labtool.report import LabReport
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from assistant.config import Settings
 from assistant.schema import AnswerResult, Audience, Citation
 
 FILE_MODE = 0o600  # owner read/write only: entries contain questions about patients
+FOLDER_MODE = 0o700
+logger = logging.getLogger(__name__)
+Record = TypeVar("Record", bound=BaseModel)
 
 
 class AuditError(Exception):
@@ -137,25 +150,154 @@ class AuditLog:
     def write(self, entry: AuditEntry) -> None:
         data = (entry.model_dump_json() + "\n").encode("utf-8")
         with self._lock:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-            except OSError as exc:
-                raise AuditError(f"cannot open the audit log {self.path}: {exc}") from exc
+            fd = open_private(self.path, AuditError, "the audit log")
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
-                written = os.write(fd, data)
-                if written != len(data):
-                    raise AuditError(f"audit log {self.path}: short write ({written} bytes)")
-            except OSError as exc:
-                raise AuditError(f"cannot write the audit log {self.path}: {exc}") from exc
+                append_record(fd, data, self.path, AuditError, "the audit log")
             finally:
                 os.close(fd)  # also releases the flock
 
 
 def read_audit_log(path: Path) -> list[AuditEntry]:
-    """Every entry of an audit log, oldest first ([] when there is no log yet)."""
+    """Every readable entry of an audit log, oldest first ([] when there is no log yet); a bad
+    line is logged with its number and skipped (scan_audit_log returns them)."""
+    reading = scan_audit_log(path)
+    for problem in reading.problems:
+        logger.warning("%s", problem)
+    return reading.entries
+
+
+def scan_audit_log(path: Path) -> LogReading[AuditEntry]:
+    return scan_records(path, AuditEntry)
+
+
+# -- private, append-only JSONL files (the audit log and the feedback file) ------------------
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """A line that is not a record: where it is and why it cannot be read."""
+
+    path: Path
+    line: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.problem}"
+
+
+@dataclass
+class LogReading(Generic[Record]):
+    entries: list[Record] = field(default_factory=list)
+    problems: list[BadLine] = field(default_factory=list)
+
+
+def scan_records(path: Path, model: type[Record]) -> LogReading[Record]:
+    """Every record of a JSONL file, oldest first, and every line that is none (never fatal)."""
+    reading: LogReading[Record] = LogReading()
     if not path.exists():
-        return []
-    with path.open(encoding="utf-8") as handle:
-        return [AuditEntry.model_validate_json(line) for line in handle if line.strip()]
+        return reading
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                reading.entries.append(model.model_validate_json(raw.decode("utf-8")))
+            except UnicodeDecodeError as exc:
+                reading.problems.append(BadLine(path, number, f"not UTF-8 (byte {exc.start})"))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(map(str, first["loc"]))
+                problem = f"not a {model.__name__} record: {where + ': ' if where else ''}"
+                reading.problems.append(BadLine(path, number, problem + first["msg"]))
+    return reading
+
+
+def open_private(
+    path: Path, error: type[Exception], what: str, *, private_folder: bool = False
+) -> int:
+    """A descriptor for appending to `path`, readable by its owner only.
+
+    A missing folder is created 0700 (with `private_folder`, an existing one is tightened to
+    0700 too); the file is created 0600 and an existing file's permissions are tightened; a
+    symbolic link or anything but a regular file is refused. Raises `error` naming the file.
+    """
+    try:
+        _folder(path.parent, tighten=private_folder)
+        fd = os.open(
+            path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE
+        )
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise error(f"{what} {path} is a symbolic link; refusing to write through it") from exc
+        raise error(f"cannot open {what} {path}: {exc}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"cannot open {what} {path}: not a regular file")
+        if stat.S_IMODE(info.st_mode) != FILE_MODE:
+            os.fchmod(fd, FILE_MODE)
+    except OSError as exc:
+        os.close(fd)
+        raise error(f"cannot secure {what} {path}: {exc}") from exc
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _folder(folder: Path, *, tighten: bool) -> None:
+    if not folder.exists():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
+        return
+    if tighten:
+        info = folder.stat()
+        if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
+            folder.chmod(stat.S_IMODE(info.st_mode) & ~0o077)
+
+
+def append_record(fd: int, data: bytes, path: Path, error: type[Exception], what: str) -> None:
+    """Append one whole line (the caller holds the flock): a partial last line left by a crash
+    is cut off first; a short or failed write is cut back off; the record is fsynced."""
+    size = _cut_partial_tail(fd, path)
+    try:
+        written = os.write(fd, data)
+    except OSError as exc:
+        _truncate(fd, size)
+        raise error(f"cannot write {what} {path}: {exc.strerror or exc}") from exc
+    if written != len(data):
+        _truncate(fd, size)
+        raise error(
+            f"cannot write {what} {path}: only {written} of {len(data)} bytes fit (disk full or "
+            "file size limit); nothing was written"
+        )
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        raise error(f"cannot write {what} {path} to disk: {exc.strerror or exc}") from exc
+
+
+def _cut_partial_tail(fd: int, path: Path) -> int:
+    """The file's size once a last line without its newline (an interrupted write) is removed."""
+    size = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return size
+    keep, end = 0, size
+    while end > 0:  # back to the last newline
+        start = max(0, end - 65_536)
+        newline = os.pread(fd, end - start, start).rfind(b"\n")
+        if newline >= 0:
+            keep = start + newline + 1
+            break
+        end = start
+    logger.warning("%s: cut off an incomplete last line (%d bytes)", path, size - keep)
+    os.ftruncate(fd, keep)
+    return keep
+
+
+def _truncate(fd: int, size: int) -> None:
+    try:
+        os.ftruncate(fd, size)
+    except OSError:
+        logger.exception("cannot cut a partial record off")

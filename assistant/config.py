@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MAX_DOCUMENT_BYTES = 5_000_000  # a guideline is a few hundred KB; 5 MB leaves room
 
 
 def bundled_model_path() -> Path:
@@ -47,16 +49,65 @@ class LLMSettings(BaseModel):
     base_url: str | None = Field(default=None, description="OpenAI-compatible or Ollama URL")
     api_key: SecretStr | None = Field(default=None, description="Key for the endpoint, if any")
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
-    timeout_s: float = Field(default=60.0, gt=0)
+    timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds the endpoint may stay silent (before its reply, or between two "
+        "streamed pieces); past it the answer is composed offline",
+    )
+    max_retries: int = Field(
+        default=1, ge=0, le=5, description="Retries of a failed request (OpenAI-compatible)"
+    )
+
+
+MIN_PASSWORD_CHARS = 12  # a login guards patient questions; short passwords fall to guessing
 
 
 class ServeSettings(BaseModel):
     host: str = Field(default="127.0.0.1", description="Bind address; localhost by default")
     port: int = Field(default=7860, ge=1, le=65535)
     username: str | None = Field(default=None, description="Login user (with password)")
-    password: SecretStr | None = Field(default=None, description="Login password")
+    password: SecretStr | None = Field(
+        default=None, description=f"Login password, at least {MIN_PASSWORD_CHARS} characters"
+    )
     concurrency_limit: int = Field(default=4, ge=1, description="Answers computed at once")
     max_queue: int = Field(default=64, ge=1, description="Requests waiting before refusal")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names clients use besides the loopback names and the bind address "
+        "(comma-separated in the environment); '*' allows any",
+    )
+    ssl_certfile: Path | None = Field(default=None, description="TLS certificate (PEM)")
+    ssl_keyfile: Path | None = Field(default=None, description="TLS private key (PEM)")
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [host.strip() for host in text.split(",") if host.strip()]
+        return value
+
+    @field_validator("password")
+    @classmethod
+    def _long_enough(cls, password: SecretStr | None) -> SecretStr | None:
+        length = len(password.get_secret_value()) if password is not None else 0
+        if 0 < length < MIN_PASSWORD_CHARS:
+            raise ValueError(
+                f"the login password (ASSISTANT_SERVE__PASSWORD) is {length} characters long; "
+                f"use at least {MIN_PASSWORD_CHARS}"
+            )
+        return password
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ServeSettings:
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError(
+                "TLS needs both ASSISTANT_SERVE__SSL_CERTFILE and ASSISTANT_SERVE__SSL_KEYFILE"
+            )
+        return self
 
 
 def collection_name(pack: Path) -> str:
@@ -112,6 +163,12 @@ class Settings(BaseSettings):
         "slightly), 'torch', or 'auto' ('onnx' when onnxruntime and onnx are installed)",
     )
     max_question_chars: int = Field(default=4000, ge=1, description="Longest accepted question")
+    max_document_bytes: int = Field(
+        default=DEFAULT_MAX_DOCUMENT_BYTES,
+        ge=1,
+        description="Largest document file read (ingest, rules check, lookup); a larger file is "
+        "reported by name and skipped",
+    )
     audit_log: Path | None = Field(default=None, description="Opt-in JSONL audit log path")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from labtool.report import LabReport
 
 from assistant.answer.audience import disclaimer, patient_glossary, patient_notices
-from assistant.answer.compose import PARTLY_COVERED, refusal_blocks, write_body
+from assistant.answer.compose import PARTLY_COVERED, Body, refusal_blocks, write_bodies
+from assistant.answer.followups import suggest_followups
+from assistant.answer.llm_stream import unverified
 from assistant.answer.parts import split_body
 from assistant.answer.references import render_references, renumber
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError
-from assistant.guard.provenance import guard_answer, tool_numbers
+from assistant.guard.provenance import GuardResult, guard_answer, tool_numbers
 from assistant.question.followup import ResolvedQuestion, resolve_followup, turns_from
 from assistant.question.injection import INJECTION_NOTICE, Injection, find_injection
 from assistant.question.inputs import load_history, validated_question
@@ -86,15 +90,20 @@ class Assistant:
         question: str,
         history: Sequence[Mapping[str, Any]] | None = None,
         audience: Audience = "clinician",
-    ) -> Iterator[str]:
-        """The answer revealed block by block (each item is the text so far).
+    ) -> Iterator[AnswerResult]:
+        """The answer as it becomes ready: each item is a guarded answer so far, the last is the
+        whole answer (the same as `ask`).
 
-        The answer is computed and guarded in full first: nothing unguarded is ever shown.
+        The extractive answer is ready at once, so it comes as one item: a finished answer is
+        never paced out artificially. A language model's answer comes sentence by sentence as
+        the endpoint streams it, each sentence once the guard has checked it; the last item may
+        still be the offline answer (the model's text failed the guard, or the model failed).
+        Nothing unguarded is ever yielded; only the whole answer is audited.
         """
-        answer = self.ask(question, history=history, audience=audience).answer
-        blocks = answer.split("\n\n")
-        for end in range(1, len(blocks) + 1):
-            yield "\n\n".join(blocks[:end])
+        for result, whole in self._answers(question, history, audience, stream=True):
+            if whole and self.settings.audit_log is not None:
+                self._audit(question, history, audience, result)
+            yield result
 
     def _audit(
         self,
@@ -124,40 +133,99 @@ class Assistant:
         history: Sequence[Mapping[str, Any]] | None,
         audience: Audience,
     ) -> AnswerResult:
+        *_, (result, _whole) = self._answers(question, history, audience, stream=False)
+        return result
+
+    def _answers(
+        self,
+        question: str,
+        history: Sequence[Mapping[str, Any]] | None,
+        audience: Audience,
+        *,
+        stream: bool,
+    ) -> Iterator[tuple[AnswerResult, bool]]:
+        """Each answer so far, and whether it is the whole answer (the last one is)."""
         resources = self.resources
         text = self._validated(question, audience)
         turns = turns_from(history)
         injection = find_injection(text)
         language = resources.language()
-        route = route_message(injection.clean_text, turns, resources.interpret, language)
+        earlier = [turn.content for turn in turns if turn.role == "user"]
+        route = route_message(
+            injection.clean_text,
+            turns,
+            partial(resources.interpret, earlier=earlier),
+            language,
+            resources.read_values,
+        )
         report = route.report
         resolved = resolve_followup(route.question, turns, language) if route.question else None
         if resolved is not None and report is not None and report.findings:
             # Retrieval for what to do with THESE results, not for the raw numbers.
             resolved = replace(resolved, findings=findings_terms(report, language))
         evidence = self._retrieve(resolved) if resolved else Evidence(passages=[])
+        asked = [text, *(turn.content for turn in turns if turn.role == "user")]
+        examples = suggest_followups(None, (), asked, language)  # what a refusal suggests
         if not evidence.passages and (
             report is None or (resolved is not None and not report.findings)
         ):
-            return _refusal(injection, audience, nothing_asked=resolved is None, report=report)
-        labs = LabEvidence(report, self._lab_sources(report)) if report is not None else None
-        chat_model = resources.chat_model() if evidence.passages else None
-        body = write_body(
-            text, resolved, evidence, labs, turns, audience, resources.knowledge(), chat_model
+            refusal = _refusal(
+                injection,
+                audience,
+                nothing_asked=resolved is None,
+                report=report,
+                followups=examples,
+            )
+            yield refusal, True
+            return
+        labs = (
+            LabEvidence(report, self._lab_sources(report), route.earlier)
+            if report is not None
+            else None
         )
-        if body.text is None:
-            return _refusal(injection, audience, nothing_asked=False)
+        chat_model = resources.chat_model() if evidence.passages else None
+        knowledge = resources.knowledge()
+        for body in write_bodies(
+            text, resolved, evidence, labs, turns, audience, knowledge, chat_model, stream=stream
+        ):
+            if body.text is None:  # not covered (for a model's refusal, its backend is kept)
+                refusal = _refusal(
+                    injection, audience, nothing_asked=False, report=report, followups=examples
+                )
+                yield refusal.model_copy(update={"backend": body.backend}), True
+                return
+            result = self._result(
+                body,
+                injection=injection,
+                audience=audience,
+                resolved=resolved,
+                evidence=evidence,
+                report=report,
+                asked=asked,
+            )
+            yield result, not body.partial
+
+    def _result(
+        self,
+        body: Body,
+        *,
+        injection: Injection,
+        audience: Audience,
+        resolved: ResolvedQuestion | None,
+        evidence: Evidence,
+        report: LabReport | None,
+        asked: list[str],
+    ) -> AnswerResult:
+        """The answer around a body: guarded (a model's text that fails the guard gives way to
+        the offline answer), renumbered, split into its parts, with notices and references."""
+        language = self.resources.language()
+        body, guarded = _guarded(body, tool_numbers(report))
         notices = [*patient_notices(audience)]
         if injection.detected:
             notices.append(INJECTION_NOTICE)
         if resolved is not None and not evidence.passages:
             notices.append(PARTLY_COVERED)
         notices.extend(body.notices)
-        # A passage's section name is part of what it says ("Stage 2 hypertension").
-        passages = {
-            n: f"{p.section}\n{p.text}" for n, p in enumerate(body.registry.passages, start=1)
-        }
-        guarded = guard_answer(body.text, passages, tool_numbers(report))
         final_body, citations = renumber(guarded.markdown, body.registry.passages)
         parts = split_body(final_body)
         glossary = patient_glossary(final_body, audience, language)
@@ -178,6 +246,12 @@ class Assistant:
             refused=False,
             removed=guarded.removed,
             backend=body.backend,
+            followups=suggest_followups(
+                evidence,
+                [section.heading for section in parts.sections],
+                asked,
+                language,
+            ),
         )
 
     def _retrieve(self, resolved: ResolvedQuestion) -> Evidence:
@@ -186,7 +260,12 @@ class Assistant:
         resources = self.resources
         try:
             return search_evidence(
-                resources.searcher(), resolved, resources.vocabulary(), resources.language()
+                resources.searcher(),
+                resolved,
+                resources.vocabulary(),
+                resources.language(),
+                resources.statement_index(),
+                approved_only=self.settings.retrieval.approved_only,
             )
         except StoreError as exc:  # e.g. the Chroma server went away after start-up
             raise AssistantError(f"the search index is unavailable: {exc}") from exc
@@ -207,12 +286,33 @@ class Assistant:
         return found
 
 
+def _guarded(body: Body, traced: set[Decimal]) -> tuple[Body, GuardResult]:
+    """The body after the guard. A whole model answer whose own text loses every sentence, or
+    more than half, to the guard is replaced by the offline answer it carries; the sentences the
+    guard took out stay recorded."""
+    guarded = guard_answer(body.text or "", _numbered(body), traced)
+    fallback = body.fallback
+    if body.partial or fallback is None or fallback.text is None:
+        return body, guarded
+    checked = guard_answer(body.model_text, _numbered(body), traced)
+    if not unverified(body.model_text, checked.removed):
+        return body, guarded
+    kept = guard_answer(fallback.text, _numbered(fallback), traced)
+    return fallback, replace(kept, removed=[*guarded.removed, *kept.removed])
+
+
+def _numbered(body: Body) -> dict[int, str]:
+    # A passage's section name is part of what it says ("Stage 2 hypertension").
+    return {n: f"{p.section}\n{p.text}" for n, p in enumerate(body.registry.passages, start=1)}
+
+
 def _refusal(
     injection: Injection,
     audience: Audience,
     *,
     nothing_asked: bool,
     report: LabReport | None = None,
+    followups: Sequence[str] = (),
 ) -> AnswerResult:
     """The fixed "not covered" answer (or only the injection notice); it cites nothing."""
     notices, refused, lab_details = refusal_blocks(
@@ -227,4 +327,5 @@ def _refusal(
         labs=report,
         refused=refused,
         backend="extractive",
+        followups=list(followups),
     )

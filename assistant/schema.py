@@ -25,6 +25,8 @@ DocumentKind = Literal[
 ]
 GUIDELINE_KINDS = frozenset({"national_guideline", "society_guideline"})
 ReviewStatus = Literal["submitted", "under_review", "approved"]
+# Whether the text a reviewer signed off is the text now in the file (assistant/sources/review.py).
+ReviewState = Literal["never reviewed", "reviewed", "changed since review"]
 Audience = Literal["clinician", "patient"]
 
 
@@ -45,7 +47,10 @@ class DocumentMeta(BaseModel):
     url: str | None = None
     doi: str | None = None
     review_status: ReviewStatus
-    last_reviewed: str = ""  # ISO date; "" when never reviewed
+    last_reviewed: str = ""  # legacy front-matter date, read but never written; "" when absent
+    reviewed_by: str | None = None  # from the `reviewed` record; None when never reviewed
+    reviewed_on: str | None = None  # ISO date of that record
+    review_state: ReviewState = "never reviewed"  # computed at load time from the body hash
     authors: tuple[str, ...] = ()  # as the document lists them
     subject: str | None = None  # the document's own description of itself
 
@@ -87,6 +92,12 @@ class Citation(BaseModel):
     publisher: str | None = None  # None when the document states none
     review_status: ReviewStatus = "approved"
     last_reviewed: str = ""
+    kind: DocumentKind | None = None
+    reviewed_by: str | None = None
+    reviewed_on: str | None = None
+    review_state: ReviewState = "never reviewed"
+    url: str | None = None  # the document's address, when it has one
+    doi: str | None = None
 
 
 class AnswerSection(BaseModel):
@@ -151,6 +162,7 @@ class Evidence:
     passages: Sequence[Passage]
     topic_hints: Mapping[str, str] = field(default_factory=dict)  # chunk_id -> topic key
     main_ids: frozenset[str] = frozenset()  # chunk ids the question itself retrieved
+    unknown: tuple[str, ...] = ()  # words of the question the corpus never uses, as written
 
 
 @dataclass(frozen=True)
@@ -159,6 +171,7 @@ class LabEvidence:
 
     report: LabReport
     sources: Mapping[tuple[str, str], Passage] = field(default_factory=dict)  # (doc_id, section)
+    earlier: frozenset[str] = frozenset()  # tests whose result only an earlier turn gave
 
     def passages_for(self, refs: Sequence[object]) -> list[Passage]:
         found: list[Passage] = []

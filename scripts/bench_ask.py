@@ -10,39 +10,72 @@ alike. Every text is new to the process: query caches never answer.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from assistant.config import Settings
 from assistant.pipeline import Assistant, AssistantError
 from assistant.retrieval.hybrid import get_searcher, refresh_searchers
 from scripts.bench_search import percentile, summarise
+from scripts.bench_stages import StageClock, shares
 
 BASELINE_K = 5
 
 
 class TimedSearcher:
-    """The shared searcher, counting the searches of each ask and the time they take."""
+    """The shared searcher, counting the queries of each ask and the time spent in it.
+
+    Implements the whole searcher protocol (assistant.retrieval.search.Searcher and
+    BatchSearcher); what it does not time is handed to the searcher as it is.
+    """
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
-        self.calls = 0
+        self.calls = 0  # queries searched
         self.seconds = 0.0
 
     def reset(self) -> None:
         self.calls, self.seconds = 0, 0.0
 
+    def __getattr__(self, name: str) -> Any:  # index_version, term_counts, statement_index...
+        return getattr(self._inner, name)
+
+    def _timed(self, queries: int, call: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            return call()
+        finally:
+            self.calls += queries
+            self.seconds += time.perf_counter() - started
+
     def indexed_passages(self) -> list[Any]:
         return list(self._inner.indexed_passages())
 
     def search(self, query: str, k: int | None = None, **options: Any) -> list[Any]:
-        started = time.perf_counter()
-        try:
-            return list(self._inner.search(query, k, **options))
-        finally:
-            self.calls += 1
-            self.seconds += time.perf_counter() - started
+        return list(self._timed(1, lambda: self._inner.search(query, k, **options)))
+
+    def search_many(self, queries: Sequence[str], k: Any = None, **options: Any) -> list[Any]:
+        return list(
+            self._timed(len(queries), lambda: self._inner.search_many(queries, k, **options))
+        )
+
+    def question_vector(self, query: str) -> np.ndarray:
+        vector: np.ndarray = self._timed(0, lambda: self._inner.question_vector(query))
+        return vector
+
+    def question_vectors(self, queries: Sequence[str]) -> np.ndarray:
+        vectors: np.ndarray = self._timed(0, lambda: self._inner.question_vectors(queries))
+        return vectors
+
+    def passages(self, chunk_ids: Sequence[str]) -> list[Any]:
+        return list(self._timed(0, lambda: self._inner.passages(chunk_ids)))
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        vectors: np.ndarray = self._inner.embed(texts)
+        return vectors
 
 
 @dataclass
@@ -55,6 +88,7 @@ class ScaleFigures:
     questions: list[str] = field(default_factory=list)
     ask_search_ms: list[float] = field(default_factory=list)  # inside searches, per ask
     ask_searches: list[int] = field(default_factory=list)
+    stages: list[dict[str, float]] = field(default_factory=list)  # ms per stage, per ask
     refused: int = 0
     errors: int = 0
 
@@ -72,7 +106,13 @@ class ScaleFigures:
             "errors": self.errors,
             "p95_tail": self.tail(),
             "slowest_asks": self.slowest(),
+            "stages": shares(self.stages),
+            "p95_tail_stages": shares(self._tail_stages()),
         }
+
+    def _tail_stages(self) -> list[dict[str, float]]:
+        cut = percentile(self.ours_ms, 0.95)
+        return [self.stages[i] for i, ms in enumerate(self.ours_ms) if ms >= cut]
 
     def tail(self) -> dict[str, Any]:
         """The asks at or above the p95: how many searches they made, how long they took."""
@@ -148,18 +188,23 @@ def measure_scale(
 ) -> ScaleFigures:
     figures = ScaleFigures(chunks=chunks, index_load_s=load_s)
     figures.questions = list(questions)
-    for index, question in enumerate(questions):
-        for ours_turn in (True, False) if index % 2 == 0 else (False, True):
-            started = time.perf_counter()
-            if ours_turn:
-                timed.reset()
-                _ask(assistant, question, figures)
-                figures.ask_search_ms.append(timed.seconds * 1000)
-                figures.ask_searches.append(timed.calls)
-            else:
-                theirs(question)
-            elapsed = (time.perf_counter() - started) * 1000
-            (figures.ours_ms if ours_turn else figures.theirs_ms).append(elapsed)
+    with StageClock() as clock:
+        for index, question in enumerate(questions):
+            for ours_turn in (True, False) if index % 2 == 0 else (False, True):
+                started = time.perf_counter()
+                if ours_turn:
+                    timed.reset()
+                    _ask(assistant, question, figures)
+                    figures.ask_search_ms.append(timed.seconds * 1000)
+                    figures.ask_searches.append(timed.calls)
+                else:
+                    theirs(question)
+                elapsed = (time.perf_counter() - started) * 1000
+                (figures.ours_ms if ours_turn else figures.theirs_ms).append(elapsed)
+                if ours_turn:
+                    figures.stages.append(clock.take(elapsed / 1000))
+                else:
+                    clock.take(0.0)  # LangChain's turn runs none of our stages
     searcher = get_searcher(assistant.settings)
     for question in search_questions:
         started = time.perf_counter()

@@ -38,15 +38,24 @@ def cold_start(env: dict[str, str], questions: list[str], cwd: Path) -> dict[str
     return figures
 
 
-def _peak_rss_kib() -> int:
-    """This process's peak resident memory. Not ru_maxrss: on Linux a child inherits its
-    parent's value across fork and exec, so it would report the benchmark's own peak."""
+def _status_kib(field: str) -> int | None:
     status = Path("/proc/self/status")
     if status.is_file():
         for line in status.read_text(encoding="utf-8").splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return None
+
+
+def _peak_rss_kib() -> int:
+    """This process's peak resident memory. Not ru_maxrss: on Linux a child inherits its
+    parent's value across fork and exec, so it would report the benchmark's own peak."""
+    peak = _status_kib("VmHWM")
+    return peak if peak is not None else int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def _mib(kib: int | None) -> float | None:
+    return None if kib is None else round(kib / 1024, 1)
 
 
 def main(questions: list[str]) -> int:
@@ -56,6 +65,8 @@ def main(questions: list[str]) -> int:
 
     assistant = Assistant()
     imported = time.time()
+    assistant.resources.vocabulary()  # opens the store, loads the index's files and vocabulary
+    loaded = time.time()
     first = assistant.ask(questions[0])
     answered = time.time()
     for question in questions[1:]:
@@ -66,10 +77,16 @@ def main(questions: list[str]) -> int:
             {
                 "interpreter_start_s": round(started - launched, 2),
                 "import_s": round(imported - started, 2),
+                "index_open_s": round(loaded - imported, 2),
+                "first_ask_s": round(answered - loaded, 2),
                 "first_answer_s": round(answered - launched, 2),
                 "first_answer_refused": first.refused,
                 "questions": len(questions),
                 "peak_rss_mib": round(peak_kib / 1024, 1),
+                # Now: memory of its own, and pages of mapped files (the index's files, the
+                # model) that the kernel can drop and read again
+                "rss_anon_mib": _mib(_status_kib("RssAnon")),
+                "rss_file_mib": _mib(_status_kib("RssFile")),
             }
         )
     )

@@ -1,10 +1,13 @@
-"""Screenshot of the app answering the seed question, for the README (docs/screenshot.png).
+"""Screenshots of the app for the README, at 1280 px (desktop) and 390 px (phone).
 
-Builds the index if needed, serves the real app on a free local port, asks the question in
-headless Chromium (Debian's package: `apt-get install -y chromium`), waits for the cited
-answer and saves the page. Every request that would leave 127.0.0.1 is blocked and listed.
+Builds the index if needed, serves the real app on a free local port and, in headless Chromium
+(Debian's package: `apt-get install -y chromium`), asks the seed question, follows up with the
+first suggested question, sends a lab message and asks the seed question in patient mode. Every
+request that would leave 127.0.0.1 is blocked and listed.
 
-    .venv/bin/python -m scripts.screenshot [--out docs/screenshot.png] [--question "..."]
+    .venv/bin/python -m scripts.screenshot [--out docs]   # or: make screenshot
+
+Writes docs/screenshot.png (the README's first picture) and docs/screenshots/<width>-<scene>.png.
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ import argparse
 import shutil
 import socket
 import sys
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import assistant.offline  # noqa: F401  (offline variables before heavy imports)
 
 SEED_QUESTION = "What is the recommended vitamin B12 level for treating anemia?"
+LAB_MESSAGE = "B12 240 ng/L, MMA 410 nmol/L"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -29,13 +34,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-# Scroll the chat so the last question sits just below the chat's label, not under it.
-SHOW_TURN_FROM_START = """el => {
-  el.scrollIntoView({block: 'start'});
-  let box = el.parentElement;
-  while (box && box.scrollHeight <= box.clientHeight) box = box.parentElement;
-  if (box) box.scrollTop -= 48;
-}"""
+VIEWPORTS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
+TIMEOUT_MS = 180_000
+IDLE = "() => !document.querySelector('#question textarea').disabled"
 
 
 def free_port() -> int:
@@ -44,14 +45,58 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def capture(
-    url: str, question: str, out: Path, *, width: int = 1280, height: int = 1180
-) -> list[str]:
-    """Ask `question` in the page at `url`, save a PNG; return the blocked outside requests."""
+def wait_for_answers(page: Any, count: int) -> None:
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#chat .answer').length >= {count}", timeout=TIMEOUT_MS
+    )
+    page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
+    page.wait_for_timeout(800)  # the page script places the view on the answer's first line
+
+
+def ask(page: Any, question: str) -> None:
+    count = page.locator("#chat .answer").count()
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    wait_for_answers(page, count + 1)
+
+
+def seed(page: Any) -> None:
+    ask(page, SEED_QUESTION)
+
+
+def follow_up(page: Any) -> None:
+    ask(page, SEED_QUESTION)
+    count = page.locator("#chat .answer").count()
+    page.locator("#suggestions button:visible").first.click()
+    wait_for_answers(page, count + 1)
+
+
+def lab(page: Any) -> None:
+    ask(page, LAB_MESSAGE)
+
+
+def patient(page: Any) -> None:
+    page.locator("#audience").get_by_text("Patient").click()
+    page.wait_for_function("() => document.querySelector('#banner').innerText.includes('patients')")
+    ask(page, SEED_QUESTION)
+
+
+SCENES: dict[str, Callable[[Any], None]] = {
+    "seed": seed,
+    "follow-up": follow_up,
+    "lab": lab,
+    "patient": patient,
+}
+
+
+def capture(url: str, out: Path) -> tuple[list[Path], list[str]]:
+    """Every scene at every width; returns the files written and the blocked outside requests."""
     from playwright.sync_api import Route, sync_playwright
 
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     blocked: list[str] = []
+    written: list[Path] = []
 
     def local_only(route: Route) -> None:
         if urlparse(route.request.url).hostname in LOCAL_HOSTS:
@@ -60,41 +105,37 @@ def capture(
             blocked.append(route.request.url)
             route.abort()
 
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=chromium,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": width, "height": height},
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
         )
         try:
-            context.route("**/*", local_only)
-            page = context.new_page()
-            page.goto(url, wait_until="load")
-            box = page.get_by_role("textbox").first
-            box.fill(question)
-            box.press("Enter")
-            # Sources arrive with the first answer frame; the box is editable again at the end.
-            page.get_by_text("Sources:").first.wait_for(timeout=180_000)
-            page.wait_for_function(
-                "() => !document.querySelector('textarea').disabled", timeout=180_000
-            )
-            page.wait_for_timeout(1500)  # let the chat finish its own scrolling first
-            # Show the turn from its start: the question, its sources card, the answer.
-            page.locator("[data-testid=user]").last.evaluate(SHOW_TURN_FROM_START)
-            page.wait_for_timeout(500)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(out))
+            for width, viewport in VIEWPORTS.items():
+                for name, scene in SCENES.items():
+                    # A fresh context per scene: its own (empty) saved conversation.
+                    context = browser.new_context(viewport=viewport)
+                    context.route("**/*", local_only)
+                    page = context.new_page()
+                    page.goto(url, wait_until="load")
+                    page.locator("#question textarea").wait_for(timeout=TIMEOUT_MS)
+                    scene(page)
+                    page.mouse.move(0, 0)  # no hover effect in the picture
+                    page.wait_for_timeout(400)
+                    path = out / "screenshots" / f"{width}-{name}.png"
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(path))
+                    written.append(path)
+                    context.close()
         finally:
-            context.close()
-    return blocked
+            browser.close()
+    hero = out / "screenshot.png"
+    hero.write_bytes((out / "screenshots" / "1280-seed.png").read_bytes())
+    return [hero, *written], blocked
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("docs/screenshot.png"))
-    parser.add_argument("--question", default=SEED_QUESTION)
+    parser.add_argument("--out", type=Path, default=Path("docs"))
     args = parser.parse_args()
 
     from assistant.app.ui import ChatHandlers, build_app, launch
@@ -109,13 +150,14 @@ def main() -> int:
     app = build_app(settings, ChatHandlers.for_settings(settings))
     url = launch(app, settings, block=False)
     try:
-        blocked = capture(url, args.question, args.out)
+        written, blocked = capture(url, args.out)
     finally:
         app.close()
     for request in blocked:
         print(f"blocked outside request: {request}", file=sys.stderr)
-    print(f"saved {args.out}")
-    return 0
+    for path in written:
+        print(f"saved {path}")
+    return 1 if blocked else 0
 
 
 if __name__ == "__main__":

@@ -7,21 +7,22 @@ renumbers it afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from labtool.report import LabReport
 from labtool.rules import RuleSet
 
-from assistant.answer.candidates import CitationRegistry
+from assistant.answer.citations import CitationRegistry
 from assistant.answer.disagreements import (
     analytes_named,
     source_differences,
     with_difference_passages,
 )
 from assistant.answer.extractive import compose_body
-from assistant.answer.lab_section import render_lab_block
+from assistant.answer.lab_section import lab_statements, render_lab_block
+from assistant.answer.statements import Vectors
 from assistant.domain.language import DomainLanguage
 from assistant.question.followup import ResolvedQuestion, Turn
 from assistant.question.injection import INJECTION_NOTICE
@@ -38,27 +39,43 @@ PARTLY_COVERED = (
     "interpreted below."
 )
 LLM_UNAVAILABLE = (
-    "*The language model did not answer, so this answer was composed directly from the corpus.*"
+    "*The language model gave no complete answer, so this answer was composed directly from the "
+    "corpus.*"
+)
+MODEL_UNVERIFIED = (
+    "*The language model's answer could not be verified against the sources, so this answer was "
+    "composed directly from the corpus.*"
 )
 
 
 @dataclass(frozen=True)
 class Knowledge:
-    """What the composers read besides the evidence: the pack's language, rules and documents."""
+    """What the composers read besides the evidence: the pack's language, rules and documents,
+    and the index's embedding model (statements are compared with the question by meaning)."""
 
     language: DomainLanguage
     ruleset: RuleSet
     lookup: CorpusLookup
+    vectors: Vectors
+    approved_only: bool = False  # only approved documents may be quoted
 
 
 @dataclass(frozen=True)
 class Body:
-    """A composed body; None text means the language model found the question not covered."""
+    """A composed body; None text means the question is not covered (no statement answers it,
+    or the language model said so).
+
+    A language model's body carries the model's own text and the offline composer's body to
+    give instead when the guard rejects that text; a partial body is the model's text so far.
+    """
 
     text: str | None
     backend: str
     registry: CitationRegistry
     notices: tuple[str, ...] = ()  # fixed text shown with it (e.g. the model did not answer)
+    model_text: str = ""
+    fallback: Body | None = None
+    partial: bool = False
 
 
 def write_body(
@@ -71,39 +88,94 @@ def write_body(
     knowledge: Knowledge,
     chat_model: BaseChatModel | None,
 ) -> Body:
-    """The body from the language model when one is configured and evidence exists, else from
-    the extractive composer (also when the model fails)."""
+    """The whole body at once (`write_bodies` without streaming)."""
+    *_, body = write_bodies(
+        text, resolved, evidence, labs, turns, audience, knowledge, chat_model, stream=False
+    )
+    return body
+
+
+def write_bodies(
+    text: str,
+    resolved: ResolvedQuestion | None,
+    evidence: Evidence,
+    labs: LabEvidence | None,
+    turns: Sequence[Turn],
+    audience: Audience,
+    knowledge: Knowledge,
+    chat_model: BaseChatModel | None,
+    *,
+    stream: bool = False,
+) -> Iterator[Body]:
+    """The body from the language model when one is configured and the offline composer has an
+    answer, else from the extractive composer (also when the model fails). With `stream`, the
+    model's complete sentences so far come first as partial bodies; the last body is whole."""
     registry = CitationRegistry()
     if chat_model is None or resolved is None or not evidence.passages:
-        body = _extractive(resolved, evidence, labs, registry, knowledge)
-        return Body(body, "extractive", registry)
-    from assistant.answer.llm import LLMError, backend_name, build_prompt, write_answer
+        body = _extractive(resolved, evidence, labs, registry, knowledge, audience)
+        yield Body(body, "extractive", registry)
+        return
+    yield from _model_bodies(
+        text, resolved, evidence, labs, turns, audience, knowledge, chat_model, stream
+    )
 
-    for passage in evidence.passages:
-        registry.cite(passage)  # the model cites by these numbers
+
+def _model_bodies(
+    text: str,
+    resolved: ResolvedQuestion,
+    evidence: Evidence,
+    labs: LabEvidence | None,
+    turns: Sequence[Turn],
+    audience: Audience,
+    knowledge: Knowledge,
+    chat_model: BaseChatModel,
+    stream: bool,
+) -> Iterator[Body]:
+    """The model's body, asked with the statements of the offline composer's answer, which is
+    composed first (through the same citation numbers) and given when the model fails."""
+    from assistant.answer.llm import LLMError, backend_name
+    from assistant.answer.llm_prompt import StatementRecorder, build_prompt, prompt_evidence
+    from assistant.answer.llm_stream import model_drafts
+
+    recorder = StatementRecorder()
+    offline = Body(
+        _extractive(resolved, evidence, labs, recorder, knowledge, audience), "extractive", recorder
+    )
+    if offline.text is None:  # no statement answers the question: the model is not asked either
+        yield offline
+        return
+    tool_lines: list[str] = []
     if labs is not None:
-        for passage in labs.sources.values():
-            registry.cite(passage)
+        tool_lines = [*lab_statements(labs), *(c.summary for c in labs.report.conflicts)]
+    domain = knowledge.language.domain
     messages = build_prompt(
         text,
-        list(enumerate(registry.passages, start=1)),
+        prompt_evidence(
+            recorder, offline.text, tool_lines=tool_lines, not_covered=evidence.unknown
+        ),
+        refusal=REFUSAL,
         lab_output=_lab_output(labs.report) if labs is not None else None,
         conversation=_conversation(turns),
         audience=audience,
-        subject=knowledge.language.domain.llm_subject,
+        subject=domain.llm_subject or domain.description,
     )
+    lab_block = render_lab_block(labs, recorder) if labs is not None else ""
+    backend = backend_name(chat_model)
     try:
-        written = write_answer(chat_model, messages)
-    except LLMError:
-        fallback = CitationRegistry()
-        body = _extractive(resolved, evidence, labs, fallback, knowledge)
-        return Body(body, "extractive", fallback, notices=(LLM_UNAVAILABLE,))
-    if REFUSAL.lower() in written.lower() and labs is None:
-        return Body(None, backend_name(chat_model), registry)
-    blocks = [written.strip()]
-    if labs is not None:
-        blocks.append(render_lab_block(labs, registry))
-    return Body("\n\n".join(blocks), backend_name(chat_model), registry)
+        for draft in model_drafts(chat_model, messages, stream=stream):
+            written = draft.text.strip()
+            refused = REFUSAL.lower() in written.lower() and labs is None
+            if refused and draft.final:
+                yield Body(None, backend, recorder)
+            elif draft.final:
+                unverified = replace(offline, notices=(MODEL_UNVERIFIED,))
+                body = "\n\n".join(block for block in (written, lab_block) if block)
+                yield Body(body, backend, recorder, model_text=written, fallback=unverified)
+            elif not refused:
+                body = "\n\n".join(block for block in (written, lab_block) if block)
+                yield Body(body, backend, recorder, model_text=written, partial=True)
+    except LLMError:  # no answer, or not all of it: timeout, HTTP error, bad JSON, cut off
+        yield replace(offline, notices=(LLM_UNAVAILABLE,))
 
 
 def refusal_blocks(
@@ -127,42 +199,57 @@ def _extractive(
     labs: LabEvidence | None,
     registry: CitationRegistry,
     knowledge: Knowledge,
-) -> str:
+    audience: Audience,
+) -> str | None:
     language = knowledge.language
     with_findings = labs is not None and bool(labs.report.findings)
     # With results, the tool's own conflicts say where sources differ for THIS value.
     differences = (
         _differences(resolved, knowledge) if evidence.passages and not with_findings else []
     )
-    broad = resolved is not None and not resolved.is_followup
     return compose_body(
         resolved,
         with_difference_passages(evidence, differences),
         registry,
         language,
+        knowledge.vectors,
         labs=labs,
         differences=differences,
-        broad=broad and resolved is not None and language.is_broad(resolved.question),
         direct_answer=not (
             with_findings
             and resolved is not None
             and asks_only_about_result(resolved.question, language)
         ),
+        audience=audience,
+        unknown_terms=evidence.unknown,
+        analytes=knowledge.ruleset.analytes,
     )
 
 
 def _differences(resolved: ResolvedQuestion | None, knowledge: Knowledge) -> list[Difference]:
-    """Disagreeing cut-offs, when the question is about levels or is broad."""
+    """Disagreeing cut-offs, only when the question is first of all about levels or cut-offs,
+    or about the whole subject ("recheck the B12 level" is about monitoring)."""
     if resolved is None:
         return []
     language = knowledge.language
-    about_levels = language.keys_with_role("thresholds") & set(
-        language.topics_of(resolved.question)
+    topics = language.topics_of(resolved.question)
+    about_levels = bool(topics) and topics[0] in language.keys_with_role("thresholds")
+    broad = language.is_broad(resolved.question) and bool(
+        language.keys_with_role("thresholds") & set(topics)
     )
-    if not about_levels and not language.is_broad(resolved.question):
+    if not (about_levels or broad):
         return []
     keys = analytes_named(resolved.search_text, knowledge.ruleset, language)
-    return source_differences(knowledge.ruleset, keys, knowledge.lookup, language)
+    differences = source_differences(knowledge.ruleset, keys, knowledge.lookup, language)
+    if not knowledge.approved_only:
+        return differences
+    kept = [
+        replace(
+            d, statements=[(s, p) for s, p in d.statements if p.doc.review_status == "approved"]
+        )
+        for d in differences
+    ]
+    return [d for d in kept if len(d.statements) > 1]
 
 
 def _lab_output(report: LabReport) -> str:

@@ -14,10 +14,10 @@ from labtool.rules import RuleSet
 from labtool.rules_model import Analyte, Band, Rule
 from labtool.units import convert
 
-from assistant.answer.candidates import leans_back, passage_sentences
 from assistant.domain.language import DomainLanguage
 from assistant.schema import Difference, Evidence, Passage
 from assistant.sources.lookup import CorpusLookup
+from assistant.sources.statements import leans_back, sentences_of
 from assistant.text.sentences import number_values
 
 _SAME_WITHIN = Decimal("0.02")  # 133 pmol/L and 180 ng/L are one cut-off in two units
@@ -104,7 +104,7 @@ def _stated_by(
     stating = [
         (sentence, passage)
         for passage in lookup.section(band.source.doc_id, band.source.section)
-        for sentence in passage_sentences(passage)
+        for sentence in sentences_of(passage.text)
         if value in number_values(sentence)
     ]
     standalone = [(s, p) for s, p in stating if not language.is_meta(s) and not leans_back(s)]

@@ -9,16 +9,14 @@ notes, disagreeing sources, values not interpreted) close the answer (`render_la
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from labtool.report import Finding
 
-from labtool.report import Finding, SourceRef
-
-from assistant.answer.candidates import CitationRegistry
-from assistant.routing.lab_terms import analyte_name
-from assistant.schema import LabEvidence, Passage
+from assistant.answer.citations import CitationRegistry
+from assistant.schema import LabEvidence
 
 LAB_HEADING = "### Lab interpretation"
 CONCLUSION_LABEL = "**Conclusion:**"
+EARLIER_LABEL = "**Earlier results:**"
 NEAR_THRESHOLD_NOTE = (
     "Close to a cut-off: assay imprecision and between-method bias can move a result across it; "
     "interpret with the clinical picture and consider repeating or confirming the test."
@@ -32,7 +30,7 @@ def render_lab_block(labs: LabEvidence, registry: CitationRegistry) -> str:
     for finding in report.findings:
         sources = labs.passages_for(finding.sources)
         lines.append(f"- {registry.cited(_sentence(finding.summary), *sources)}")
-        lines.extend(_finding_details(finding, sources, registry, name=False))
+        lines.extend(f"  - {note}" for note in _notes(finding))
     lines.extend(_conflicts(labs, registry))
     lines.extend(_conclusions(labs, registry))
     lines.extend(_errors(labs))
@@ -40,22 +38,44 @@ def render_lab_block(labs: LabEvidence, registry: CitationRegistry) -> str:
 
 
 def render_lab_answer(labs: LabEvidence, registry: CitationRegistry) -> str:
-    """The direct answer to lab values: each finding with its source, then the conclusions."""
-    lines: list[str] = []
+    """The direct answer to lab values: the conclusions, then each finding with its source."""
+    # What the results mean together comes first; each result follows.
+    lines: list[str] = _conclusions(labs, registry)
+    earlier = [f for f in labs.report.findings if f.analyte in labs.earlier]
     for finding in labs.report.findings:
+        if finding in earlier:
+            continue
         sources = labs.passages_for(finding.sources)
         cited = registry.cited(_sentence(finding.summary), *sources)
-        lines.append(f"- {cited} Source: {_source_names(finding.sources, sources)}.")
-    lines.extend(_conclusions(labs, registry))
+        lines.append(f"- {cited}")  # the citation names the source; the reference list has it
+    if earlier:
+        # Shown in full when they were given; here only what they were, read with the new ones.
+        said = "; ".join(_brief(finding) for finding in earlier)
+        sources = labs.passages_for([ref for f in earlier for ref in f.sources])
+        lines.append(f"- {EARLIER_LABEL} {registry.cited(_sentence(said), *sources)}")
     return "\n".join(lines)
 
 
+def _brief(finding: Finding) -> str:
+    name = finding.analyte_name or finding.analyte
+    category = finding.category_label or finding.category
+    return f"{name} {_figure(finding.value)} {finding.unit}: {category}"
+
+
+def _figure(value: float) -> str:
+    return f"{value:g}" if abs(value) < 1e6 else str(value)
+
+
 def render_lab_details(labs: LabEvidence, registry: CitationRegistry) -> str:
-    """Thresholds used, notes, disagreeing sources and values not interpreted ("" if none)."""
-    lines: list[str] = []
-    for finding in labs.report.findings:
-        sources = labs.passages_for(finding.sources)
-        lines.extend(_finding_details(finding, sources, registry, name=True))
+    """Notes, disagreeing sources and values not interpreted ("" if none)."""
+    findings = labs.report.findings
+    notes = [_once(_notes(finding)) for finding in findings]
+    shared = [note for note in notes[0] if all(note in n for n in notes)] if notes else []
+    # A note on every finding ("Age was not mentioned") once; another under its test's name.
+    lines = [f"- {note}" for note in shared]
+    for finding, own in zip(findings, notes, strict=True):
+        name = finding.analyte_name or finding.analyte
+        lines.extend(f"- **{name}:** {note}" for note in own if note not in shared)
     lines.extend(_conflicts(labs, registry))
     lines.extend(_errors(labs))
     return "\n".join([LAB_HEADING, "", *lines]) if lines else ""
@@ -67,21 +87,13 @@ def lab_statements(labs: LabEvidence) -> list[str]:
     return [*(f.summary for f in report.findings), *(c.summary for c in report.conclusions)]
 
 
-def _finding_details(
-    finding: Finding, sources: Sequence[Passage], registry: CitationRegistry, *, name: bool
-) -> list[str]:
-    lines: list[str] = []
-    indent = "" if name else "  "
-    if finding.thresholds:
-        used = "; ".join(finding.thresholds)
-        lead = f"Thresholds used for {analyte_name(finding)}" if name else "Thresholds used"
-        lines.append(f"{indent}- {registry.cited(_sentence(f'{lead}: {used}'), *sources)}")
+def _notes(finding: Finding) -> list[str]:
+    # The band used is in the finding's own line; the other bands would only repeat its figures.
     notes = list(finding.notes)
     said = " ".join([finding.summary, *notes]).lower()
     if finding.near_threshold and not ("near" in said or "threshold" in said):
         notes.append(NEAR_THRESHOLD_NOTE)
-    lines.extend(f"  - {_sentence(note)}" for note in notes)
-    return lines
+    return [_sentence(note) for note in notes]
 
 
 def _conflicts(labs: LabEvidence, registry: CitationRegistry) -> list[str]:
@@ -93,9 +105,16 @@ def _conflicts(labs: LabEvidence, registry: CitationRegistry) -> list[str]:
 
 
 def _errors(labs: LabEvidence) -> list[str]:
+    """Values not interpreted, then text read but not as a result (a quoted cut-off)."""
     return [
-        f"- **Not interpreted** ({error.input.strip()}): {_sentence(error.message)}"
-        for error in labs.report.errors
+        *(
+            f"- **Not interpreted** ({error.input.strip()}): {_sentence(error.message)}"
+            for error in labs.report.errors
+        ),
+        *(
+            f"- **Not read as a result** ({notice.input.strip()}): {_sentence(notice.message)}"
+            for notice in labs.report.notices
+        ),
     ]
 
 
@@ -107,13 +126,15 @@ def _conclusions(labs: LabEvidence, registry: CitationRegistry) -> list[str]:
     ]
 
 
-def _source_names(refs: Sequence[SourceRef], passages: Sequence[Passage]) -> str:
-    """ "Publisher, “Section”" for each rule source (the reference list gives the full title)."""
-    publishers = {(p.doc.doc_id, p.section): p.doc.publisher for p in passages}
-    names = [
-        f"{publishers.get((ref.doc_id, ref.section)) or ref.title}, “{ref.section}”" for ref in refs
+def _once(lines: list[str]) -> list[str]:
+    """Each note once; a note another note extends ("age 45 y." beside "age 45 y, no
+    inflammation.") is left out."""
+    unique = list(dict.fromkeys(lines))
+    return [
+        line
+        for line in unique
+        if not any(other != line and other.startswith(line.rstrip(".")) for other in unique)
     ]
-    return "; ".join(dict.fromkeys(names))
 
 
 def _sentence(text: str) -> str:

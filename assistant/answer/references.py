@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.schema import Citation, Passage, ReviewStatus
+from assistant.schema import Citation, DocumentKind, Passage, ReviewStatus
 from assistant.text.sentences import CITATION_MARKER, citation_numbers
 
 # Fixed heading: everything from here on is metadata, not a claim the guard must trace.
@@ -13,7 +13,17 @@ REFERENCES_HEADING = "### References"
 _STATUS_LABELS: dict[ReviewStatus, str] = {
     "approved": "approved",
     "under_review": "under review",
-    "submitted": "submitted, not yet reviewed",
+    "submitted": "submitted",
+}
+# What a document is, in words (docs/pack-format.md); a document without a kind shows its type.
+KIND_LABELS: dict[DocumentKind, str] = {
+    "national_guideline": "National guideline",
+    "society_guideline": "Society guideline",
+    "systematic_review": "Systematic review",
+    "laboratory_handbook": "Laboratory handbook",
+    "primary_study": "Primary study",
+    "secondary_summary": "Secondary summary",
+    "ai_generated_summary": "AI-generated summary",
 }
 
 
@@ -32,22 +42,43 @@ def citation_for(n: int, passage: Passage) -> Citation:
         publisher=doc.publisher,
         review_status=doc.review_status,
         last_reviewed=doc.last_reviewed,
+        kind=doc.kind,
+        reviewed_by=doc.reviewed_by,
+        reviewed_on=doc.reviewed_on,
+        review_state=doc.review_state,
+        url=doc.url,
+        doi=doc.doi,
     )
 
 
+def kind_label(citation: Citation) -> str:
+    """The document's kind in words ("National guideline", "AI-generated summary", ...)."""
+    return KIND_LABELS[citation.kind] if citation.kind else citation.source_type
+
+
+def review_label(citation: Citation) -> str:
+    """Corpus status, then the clinical review record: "approved; clinical review by X on
+    DATE", "under review; changed since its clinical review", "submitted; no clinical review
+    recorded". A document never reviewed shows no date."""
+    status = _STATUS_LABELS.get(citation.review_status, citation.review_status)
+    if citation.review_state == "reviewed" and citation.reviewed_by and citation.reviewed_on:
+        return f"{status}; clinical review by {citation.reviewed_by} on {citation.reviewed_on}"
+    if citation.review_state == "changed since review":
+        return f"{status}; changed since its clinical review"
+    return f"{status}; no clinical review recorded"
+
+
 def reference_line(citation: Citation) -> str:
-    """One entry: number, type, title, publisher, year, section, review status.
+    """One entry: number, kind, title, publisher, year, section, review status and state.
 
     A publisher or year the document does not state is left out of the line.
     """
-    status = _STATUS_LABELS.get(citation.review_status, citation.review_status)
-    reviewed = f", last reviewed {citation.last_reviewed}" if citation.last_reviewed else ""
     year = str(citation.year) if citation.year is not None else ""
     source = ", ".join(part for part in (citation.publisher, year) if part)
     source = f" {source}." if source else ""
     return (
-        f"{citation.n}. **{citation.source_type}**: {citation.title.rstrip('.')}.{source} "
-        f"Section: {citation.section}. Review status: {status}{reviewed}."
+        f"{citation.n}. **{kind_label(citation)}**: {citation.title.rstrip('.')}.{source} "
+        f"Section: {citation.section}. Status: {review_label(citation)}."
     )
 
 

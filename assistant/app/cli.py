@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
 
@@ -30,7 +30,42 @@ PackOption = Annotated[
         "--pack", help="Domain pack folder (default: ASSISTANT_PACK, else corpus/packs.yaml)"
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON")]
+# metavar="": a flag takes no value, so help shows no "<bool>" after it.
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON", metavar="")]
+Audience = Literal["clinician", "patient"]
+
+
+def _package_version() -> str:
+    """The version of the installed distribution that provides this command (found through
+    its entry point, so the distribution's name need not be written here)."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="console_scripts", name="assistant"):
+        if entry.value.startswith(f"{__name__}:") and entry.dist is not None:
+            return str(entry.dist.version)
+    return "unknown"  # a source tree that was never installed
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"assistant {_package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            metavar="",
+            help="Show the version and exit",
+        ),
+    ] = False,
+) -> None:
+    """Offline clinical guideline assistant: cited answers from a domain pack of guidelines."""
 
 
 def _settings(
@@ -44,6 +79,10 @@ def _settings(
     if chroma_url is not None:
         updates["chroma_url"] = chroma_url
     return settings.model_copy(update=updates) if updates else settings
+
+
+def _is_terminal() -> bool:
+    return sys.stdout.isatty()
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -75,7 +114,17 @@ def labs(
     except AssistantError as exc:
         _fail(str(exc))
         return
-    report = interpret(text, ruleset)
+    # As `ask` does: a sentence that tries to change the cut-offs is taken out, and said so.
+    from labtool.report import LabNotice
+
+    from assistant.question.injection import INJECTION_NOTICE, find_injection
+
+    injection = find_injection(text)
+    report = interpret(injection.clean_text if injection.detected else text, ruleset)
+    report.notices[:0] = [
+        LabNotice(input=attempt, code="RULE_CHANGE_IGNORED", message=INJECTION_NOTICE)
+        for attempt in injection.attempts
+    ]
     if as_json:
         typer.echo(json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:
@@ -89,7 +138,7 @@ def ingest(
         typer.Argument(help="Extra files or folders (Markdown, text, PDF, HTML)"),
     ] = None,
     rebuild: Annotated[
-        bool, typer.Option("--rebuild", help="Drop the index and start over")
+        bool, typer.Option("--rebuild", help="Drop the index and start over", metavar="")
     ] = False,
     chroma_url: Annotated[
         Optional[str],  # noqa: UP045
@@ -119,7 +168,9 @@ def ask(
         Optional[Path],  # noqa: UP045
         typer.Option("--history", help='JSON list of {"role", "content"} messages'),
     ] = None,
-    audience: Annotated[str, typer.Option(help="clinician or patient")] = "clinician",
+    audience: Annotated[
+        Audience, typer.Option(help="Who the answer is for", case_sensitive=False)
+    ] = "clinician",
     rules: RulesOption = None,
     pack: PackOption = None,
     as_json: JsonOption = False,
@@ -127,21 +178,24 @@ def ask(
     """Answer a question from the guideline corpus, with numbered citations."""
     from assistant.pipeline import Assistant, AssistantError, load_history
 
-    if audience not in ("clinician", "patient"):
-        _fail("--audience must be 'clinician' or 'patient'")
     try:
         messages = load_history(history) if history else None
         result = Assistant(_settings(rules, pack=pack)).ask(
             question,
             history=messages,
-            audience=audience,  # type: ignore[arg-type]
+            audience=audience,
         )
     except AssistantError as exc:
         _fail(str(exc))
         return
     if as_json:
         typer.echo(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
-    else:
+    elif _is_terminal():  # a terminal: headings, bold and lists rendered
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(result.answer))
+    else:  # a pipe or a file: the Markdown itself
         typer.echo(result.answer)
 
 
@@ -180,13 +234,33 @@ def evaluate(
         typer.Option("--report", help="Report folder (default: reports/eval)"),
     ] = None,
     as_json: JsonOption = False,
+    split: Annotated[
+        str,
+        typer.Option("--split", help="gate (scored for the gate) or dev (calibration only)"),
+    ] = "gate",
+    write_baseline: Annotated[
+        bool,
+        typer.Option(
+            "--write-baseline",
+            help="Raise the pack's baseline to this run's values (never lowers a floor)",
+            metavar="",
+        ),
+    ] = False,
 ) -> None:
     """Score the assistant against reference cases; non-zero exit on a gated regression."""
     from assistant.evaluation.runner import EvalError, run_evaluation
 
+    if split not in ("gate", "dev"):
+        _fail("--split must be 'gate' or 'dev'")
+        return
     try:
         outcome = run_evaluation(
-            _settings(rules, pack=pack), cases_path=cases, report_dir=report, echo=not as_json
+            _settings(rules, pack=pack),
+            cases_path=cases,
+            report_dir=report,
+            echo=not as_json,
+            split="dev" if split == "dev" else "gate",
+            update_baseline=write_baseline,
         )
     except EvalError as exc:
         _fail(str(exc))
@@ -195,6 +269,56 @@ def evaluate(
         typer.echo(json.dumps(outcome.summary_json(), indent=2, ensure_ascii=False))
     if not outcome.passed:
         raise typer.Exit(1)
+
+
+@app.command()
+def review(
+    doc: Annotated[str, typer.Argument(help="A document file, or a document id in the pack")],
+    by: Annotated[str, typer.Option("--by", help="The reviewer's name")],
+    status: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--status", help="Also set review_status: approved or under_review"),
+    ] = None,
+    pack: PackOption = None,
+) -> None:
+    """Record a review: reviewer, today's date and the hash of the text as reviewed."""
+    from datetime import date
+
+    from labtool.markdown import FrontMatterError, split_front_matter
+
+    from assistant.sources.documents import MARKDOWN_SUFFIXES, pack_files
+    from assistant.sources.review import ReviewError, record_review
+
+    if status is not None and status not in ("approved", "under_review"):
+        _fail("--status must be 'approved' or 'under_review'")
+        return
+    path = Path(doc)
+    if not path.is_file():
+        folder = _settings(pack=pack).pack
+        found = []
+        for candidate in pack_files(folder):
+            if candidate.suffix.lower() not in MARKDOWN_SUFFIXES:
+                continue
+            try:
+                front, _ = split_front_matter(candidate.read_text(encoding="utf-8-sig"))
+            except (OSError, UnicodeDecodeError, FrontMatterError):
+                front = None
+            if (front or {}).get("id") == doc or (front is None and candidate.stem == doc):
+                found.append(candidate)
+        if len(found) != 1:
+            what = "no file and no document with that id" if not found else "several documents"
+            _fail(f"{doc!r}: {what} in {folder}")
+            return
+        path = found[0]
+    try:
+        record = record_review(path, by, date.today(), status=status)
+    except ReviewError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(
+        f"{path}: reviewed by {record.by} on {record.date} (sha256 {record.sha256[:12]}…)"
+        + (f"; review_status: {status}" if status else "")
+    )
 
 
 pack_app = typer.Typer(help="Create, check and list domain packs.", no_args_is_help=True)
@@ -245,7 +369,14 @@ def pack_list() -> None:
 
 
 def main() -> None:
+    from pydantic import ValidationError
+
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except ValidationError as exc:  # a setting from the environment: its name and the problem
+        for error in exc.errors():
+            where = "__".join(str(part).upper() for part in error["loc"])
+            typer.echo(f"error: ASSISTANT_{where}: {error['msg']}", err=True)
+        sys.exit(2)

@@ -1,11 +1,18 @@
 """Local like/dislike feedback: each rating stored with the answer it rates.
 
-One JSON object a line in `settings.data_dir / "feedback.jsonl"`, appended under a lock
-so concurrent sessions never interleave lines. Nothing leaves the machine.
+One JSON object a line in `settings.data_dir / "feedback.jsonl"`, appended under a lock and an
+flock so concurrent sessions never interleave lines. Written like the audit log (assistant.audit):
+a whole line or nothing, fsynced; the file 0600 and its folder 0700, symbolic links refused; bad
+lines reported and skipped when reading. A rating that cannot be written raises FeedbackError
+(the app shows its message) and is kept in memory, to be written before the next rating.
+Nothing leaves the machine.
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,12 +20,18 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.audit import LogReading, append_record, open_private, scan_records
 from assistant.config import Settings
 from assistant.schema import AnswerResult, Audience
 
 Rating = Literal["like", "dislike", "cleared"]
 
 FEEDBACK_FILE = "feedback.jsonl"
+logger = logging.getLogger(__name__)
+
+
+class FeedbackError(Exception):
+    """A rating could not be saved; the message names the file and the reason."""
 
 
 class RatedAnswer(BaseModel):
@@ -47,6 +60,9 @@ class RatedAnswer(BaseModel):
 class FeedbackRecord(RatedAnswer):
     time: datetime
     rating: Rating
+    # Why a dislike: optional, asked after the click; a later record for the same answer (with
+    # its reason) supersedes the earlier one.
+    reason: str = ""
 
 
 def rating_from_like(liked: bool | str) -> Rating:
@@ -68,20 +84,55 @@ class FeedbackStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._unsaved: list[FeedbackRecord] = []  # ratings a failed write could not store yet
 
-    def record(self, rated: RatedAnswer, rating: Rating) -> FeedbackRecord:
+    def record(self, rated: RatedAnswer, rating: Rating, reason: str = "") -> FeedbackRecord:
+        """Store a rating (and any kept from a failed write before it); FeedbackError if it
+        cannot be written, the rating then kept for the next attempt."""
         entry = FeedbackRecord(
-            **rated.model_dump(), time=datetime.now(UTC).replace(microsecond=0), rating=rating
+            **rated.model_dump(),
+            time=datetime.now(UTC).replace(microsecond=0),
+            rating=rating,
+            reason=reason,
         )
-        line = entry.model_dump_json() + "\n"
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line)
+            self._unsaved.append(entry)
+            try:
+                self._flush()
+            except FeedbackError as exc:
+                waiting = len(self._unsaved)
+                also = f" ({waiting} ratings are waiting)" if waiting > 1 else ""
+                raise FeedbackError(
+                    f"{exc}; the rating is kept and will be saved with the next one{also}"
+                ) from exc
         return entry
 
+    def _flush(self) -> None:
+        """Write every waiting rating, oldest first; those not written stay waiting."""
+        what = "the feedback file"
+        fd = open_private(self.path, FeedbackError, what, private_folder=True)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            while self._unsaved:
+                line = (self._unsaved[0].model_dump_json() + "\n").encode("utf-8")
+                append_record(fd, line, self.path, FeedbackError, what)
+                self._unsaved.pop(0)
+        except OSError as exc:
+            raise FeedbackError(f"cannot write {what} {self.path}: {exc}") from exc
+        finally:
+            os.close(fd)
+
+    @property
+    def unsaved(self) -> int:
+        """Ratings kept in memory after a failed write."""
+        return len(self._unsaved)
+
     def read_all(self) -> list[FeedbackRecord]:
-        if not self.path.exists():
-            return []
-        with self.path.open(encoding="utf-8") as handle:
-            return [FeedbackRecord.model_validate_json(line) for line in handle if line.strip()]
+        """Every readable rating; a bad line is logged with its number and skipped."""
+        reading = self.scan()
+        for problem in reading.problems:
+            logger.warning("%s", problem)
+        return reading.entries
+
+    def scan(self) -> LogReading[FeedbackRecord]:
+        return scan_records(self.path, FeedbackRecord)

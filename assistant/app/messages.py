@@ -1,33 +1,26 @@
-"""Domain objects -> chat messages: a pure conversion, tested without a server.
+"""Domain objects <-> chat messages: a pure conversion, tested without a server.
 
-A turn shows what the answer rests on first, as collapsible cards (the way agent UIs
-show tool calls): a "Sources" card with one nested card per cited passage (its text,
-review status and last-reviewed date), the lab tool's findings, then the pipeline's cited
-answer, which ends with its reference list. Messages are plain dicts in the messages
-format Gradio's Chatbot accepts, so this module does not import Gradio.
+A turn is the user's message and one assistant message holding the whole answer as HTML
+(assistant.app.answer_html): answer first, sources grouped by document at its end, live [n]
+citations. The answer's Markdown travels hidden inside that HTML, so the conversation the
+pipeline reads back (`history_for_assistant`) is exactly the text it wrote. Messages are plain
+dicts in the messages format Gradio's Chatbot accepts, so this module does not import Gradio.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal, NotRequired, TypedDict
 
-from labtool.report import LabReport
-
-from assistant.schema import AnswerResult, Citation, ReviewStatus
+from assistant.app.answer_html import SOURCE_CLASS, answer_html
+from assistant.app.citations_html import escape
+from assistant.schema import AnswerResult
 
 PENDING_TITLE = "Searching the guideline corpus…"
-LABS_TITLE = "Lab values checked by the deterministic rules tool"
-_WORD = re.compile(r"\S+\s*")
-
-_STATUS_LABELS: dict[ReviewStatus, str] = {
-    "submitted": "Submitted",
-    "under_review": "Under review",
-    "approved": "Approved",
-}
+# The hidden Markdown of an answer, as answer_html writes it (one line, text escaped).
+_ANSWER_SOURCE = re.compile(rf'<div class="{SOURCE_CLASS}" hidden>(?P<text>[^<]*)</div>')
 
 
 class MessageMetadata(TypedDict, total=False):
@@ -44,21 +37,18 @@ class ChatMessage(TypedDict):
     metadata: NotRequired[MessageMetadata]
 
 
+class ConversationTurn(TypedDict):
+    """A message as the API and the pipeline read it: who said what, as plain text."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
 # Markdown image syntax would make the browser fetch the image, possibly from another
 # machine; a backslash before the bracket shows the characters instead (and leaves no "![",
 # so escaping twice changes nothing).
 _IMAGE = "!["
 _IMAGE_SHOWN = "!\\["
-
-
-def escape_html(text: str) -> str:
-    """Show corpus and answer text literally: "<180 ng/L" must never become markup.
-
-    Gradio's Chatbot also sanitizes HTML; escaping here means nothing from the corpus is
-    ever interpreted as a tag in the first place, whatever the sanitizer keeps. Markdown
-    images are shown as text too: the sanitizer keeps them, and they load from any URL.
-    """
-    return html.escape(text, quote=False).replace(_IMAGE, _IMAGE_SHOWN)
 
 
 def escape_tags(text: str) -> str:
@@ -93,96 +83,28 @@ def _escape_content(content: object) -> object:
     return content
 
 
-def review_label(status: ReviewStatus) -> str:
-    return _STATUS_LABELS[status]
+def answer_message(
+    result: AnswerResult,
+    turn_id: str = "0",
+    links: Mapping[str, str] | None = None,
+    *,
+    approved_only: bool = False,
+) -> ChatMessage:
+    """The whole answer as one assistant message; `turn_id` keeps its anchors apart from other
+    turns', `links` are the documents' web addresses by document id."""
+    html_text = answer_html(result, turn_id, links, approved_only=approved_only)
+    return {"role": "assistant", "content": html_text}
 
 
-def source_message(citation: Citation, parent_id: str) -> ChatMessage:
-    """A collapsed card holding the cited passage, titled like the citation marker."""
-    status = review_label(citation.review_status)
-    reviewed = f", last reviewed {citation.last_reviewed}" if citation.last_reviewed else ""
-    return {
-        "role": "assistant",
-        "content": (
-            f"{escape_html(citation.text)}\n\n"
-            f"*{escape_html(citation.title)}* ({citation.year}), section "
-            f"“{escape_html(citation.section)}” · {status}{reviewed}"
-        ),
-        "metadata": {
-            # Titles render as Markdown too: a corpus title or heading must not become a tag.
-            "title": f"[{citation.n}] {escape_tags(citation.title)} — "
-            f"{escape_tags(citation.section)}",
-            "log": status,
-            "status": "done",
-            "parent_id": parent_id,
-        },
-    }
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def sources_messages(citations: Sequence[Citation], turn_id: str) -> list[ChatMessage]:
-    """One collapsed "Sources" card with a nested card per cited passage."""
-    if not citations:
-        return []
-    parent_id = f"sources-{turn_id}"
-    documents = len({c.doc_id for c in citations})
-    counts = Counter(c.review_status for c in citations)
-    statuses = " · ".join(
-        f"{counts[status]} {label.lower()}"
-        for status, label in _STATUS_LABELS.items()
-        if counts[status]
-    )
-    header: ChatMessage = {
-        "role": "assistant",
-        "content": "",
-        "metadata": {
-            "title": (
-                f"Sources: {_count(len(citations), 'cited passage')} "
-                f"from {_count(documents, 'document')}"
-            ),
-            "log": statuses,
-            "status": "done",
-            "id": parent_id,
-        },
-    }
-    ordered = sorted(citations, key=lambda c: c.n)
-    return [header, *(source_message(c, parent_id) for c in ordered)]
-
-
-def labs_message(labs: LabReport) -> ChatMessage | None:
-    """The lab tool's own words for each value, so the numbers' origin stays visible."""
-    lines = [f"- **{escape_html(f.analyte)}**: {escape_html(f.summary)}" for f in labs.findings]
-    lines += [f"- {escape_html(c.summary)}" for c in labs.conclusions]
-    lines += [f"- ⚠ {escape_html(c.summary)}" for c in labs.conflicts]
-    lines += [f"- ✗ `{escape_html(e.input)}`: {escape_html(e.message)}" for e in labs.errors]
-    if not lines:
-        return None
-    return {
-        "role": "assistant",
-        "content": "\n".join(lines),
-        "metadata": {"title": LABS_TITLE, "status": "done"},
-    }
-
-
-def evidence_messages(result: AnswerResult, turn_id: str) -> list[ChatMessage]:
-    """What the answer rests on, shown before it like a tool call: sources, lab values."""
-    messages = sources_messages(result.citations, turn_id)
-    if result.labs is not None and (labs := labs_message(result.labs)) is not None:
-        messages.append(labs)
-    return messages
-
-
-def answer_messages(result: AnswerResult, turn_id: str = "0") -> list[ChatMessage]:
-    """The whole turn: the evidence cards, then the answer.
-
-    The pipeline's answer already ends with its reference list (review status and date).
-    `turn_id` keeps each turn's nested source cards apart.
-    """
-    body = escape_html(result.answer.strip())
-    return [*evidence_messages(result, turn_id), {"role": "assistant", "content": body}]
+def answer_messages(
+    result: AnswerResult,
+    turn_id: str = "0",
+    links: Mapping[str, str] | None = None,
+    *,
+    approved_only: bool = False,
+) -> list[ChatMessage]:
+    """The assistant's messages of one turn (one message: the answer)."""
+    return [answer_message(result, turn_id, links, approved_only=approved_only)]
 
 
 def pending_messages() -> list[ChatMessage]:
@@ -197,23 +119,7 @@ def pending_messages() -> list[ChatMessage]:
 
 
 def error_messages(message: str) -> list[ChatMessage]:
-    return [{"role": "assistant", "content": f"⚠ {escape_html(message)}"}]
-
-
-def streaming_frames(
-    result: AnswerResult, turn_id: str = "0", words_per_frame: int = 12
-) -> Iterator[list[ChatMessage]]:
-    """The evidence cards, with the answer text revealed progressively below them.
-
-    The answer is complete (and guarded) before the first frame: streaming only paces
-    the display, and every frame's text is a prefix of the final one.
-    """
-    evidence = evidence_messages(result, turn_id)
-    text = escape_html(result.answer.strip())
-    word_ends = [match.end() for match in _WORD.finditer(text)]
-    for end in word_ends[words_per_frame - 1 : -1 : words_per_frame]:
-        yield [*evidence, {"role": "assistant", "content": text[:end]}]
-    yield answer_messages(result, turn_id)
+    return [{"role": "assistant", "content": f'<p class="answer-error">⚠ {escape(message)}</p>'}]
 
 
 def message_text(content: object) -> str:
@@ -231,23 +137,45 @@ def message_text(content: object) -> str:
     return ""
 
 
-def _is_source(message: Mapping[str, object]) -> bool:
+def answer_source(content: str) -> str | None:
+    """The Markdown an answer message carries hidden, or None for any other message."""
+    match = _ANSWER_SOURCE.search(content)
+    return html.unescape(match.group("text")) if match else None
+
+
+def _is_display_only(message: Mapping[str, object]) -> bool:
     metadata = message.get("metadata")
     return isinstance(metadata, Mapping) and bool(metadata.get("title"))
 
 
-def history_for_assistant(history: Sequence[Mapping[str, object]]) -> list[dict[str, str]]:
-    """The conversation as the pipeline reads it: questions and answers, no source cards."""
-    turns: list[dict[str, str]] = []
+def history_for_assistant(history: Sequence[Mapping[str, object]]) -> list[ConversationTurn]:
+    """The conversation as the pipeline reads it: questions as typed, answers as written.
+
+    Accepts the chat's own messages (answers as HTML with their Markdown hidden inside) and plain
+    {"role", "content"} turns from an API client alike; pending and error notes are skipped.
+    """
+    turns: list[ConversationTurn] = []
     for message in history:
         role = message.get("role")
-        if role not in ("user", "assistant") or _is_source(message):
+        if role not in ("user", "assistant") or _is_display_only(message):
             continue
-        # The pipeline reads the text as written, not as escaped for display.
-        text = shown_to_text(message_text(message.get("content"))).strip()
-        if text:
-            turns.append({"role": str(role), "content": text})
+        content = message_text(message.get("content"))
+        if role == "assistant":
+            source = answer_source(content)
+            if source is None and 'class="answer-error"' in content:
+                continue  # an error note is not part of the conversation
+            text = source if source is not None else content
+        else:
+            text = shown_to_text(content)
+        if text.strip():
+            who: Literal["user", "assistant"] = "user" if role == "user" else "assistant"
+            turns.append({"role": who, "content": text.strip()})
     return turns
+
+
+def asked_questions(history: Sequence[Mapping[str, object]]) -> list[str]:
+    """The user's questions so far, as typed."""
+    return [t["content"] for t in history_for_assistant(history) if t["role"] == "user"]
 
 
 def question_before(history: Sequence[Mapping[str, object]], index: int) -> str:

@@ -74,6 +74,7 @@ class DomainLanguage:
         self._broad = whole_words(domain.broad_terms)
         names = {key: list(values) for key, values in (test_names or {}).items()}
         self.test_keys = tuple(names)
+        self.test_names: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in names.items()}
         # One alternation over every test name, longest first, so "active B12" is not "B12".
         self._test_groups: dict[str, str] = {}
         alternatives: list[tuple[str, str]] = []

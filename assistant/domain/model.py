@@ -51,6 +51,9 @@ class Section(_Strict):
     focus_query: str = Field(default="", description="Search words for this section's evidence")
     role: SectionRole = "topic"
     tie_rank: int = Field(default=100, description="On a tie, the lower rank wins")
+    followup: str = Field(
+        default="", description="A next question to suggest when this section has unshown evidence"
+    )
 
     _check = field_validator("terms")(_compiles)
 

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from assistant.schema import Audience
 
 Behavior = Literal["answer", "abstain", "clarify"]
+# `gate` cases are scored for the gate; `dev` cases calibrate thresholds and are reported apart.
+Split = Literal["dev", "gate"]
 
 
 class CaseError(ValueError):
@@ -126,6 +128,21 @@ class EvalCase(_Strict):
     citations: CitationExpectation = Field(default_factory=CitationExpectation)
     rubric: list[RubricItem] = Field(default_factory=list)
     provenance: list[Provenance] = Field(min_length=1)
+    lead: str | None = Field(
+        default=None, description="Regex the first three sentences of the direct answer match"
+    )
+    expected_gap: bool | None = Field(
+        default=None,
+        description="True: the answer states the fixed gap sentence; False: it must not; "
+        "unset: not scored",
+    )
+    caveat_for: str | None = Field(
+        default=None, description="Regex of a statement that must not be shown without `caveat`"
+    )
+    caveat: str | None = Field(
+        default=None, description="Regex of the qualifying sentence, shown in the same part"
+    )
+    split: Split = "gate"
 
     @model_validator(mode="before")
     @classmethod
@@ -151,11 +168,21 @@ class EvalCase(_Strict):
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"bad regex {pattern!r}: {exc}") from exc
+            _check_regex(pattern)
         return patterns
+
+    @field_validator("lead", "caveat", "caveat_for")
+    @classmethod
+    def _compiles_one(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            _check_regex(pattern)
+        return pattern
+
+    @model_validator(mode="after")
+    def _caveat_pairs(self) -> EvalCase:
+        if (self.caveat is None) != (self.caveat_for is None):
+            raise ValueError("caveat and caveat_for go together: the caveat and what it qualifies")
+        return self
 
     @property
     def question(self) -> str:
@@ -168,6 +195,13 @@ class EvalCase(_Strict):
     @property
     def query(self) -> str:
         return self.retrieval_query or self.question
+
+
+def _check_regex(pattern: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"bad regex {pattern!r}: {exc}") from exc
 
 
 class _CasesFile(_Strict):

@@ -21,7 +21,7 @@ from assistant.evaluation.text import (
     stated_numbers,
 )
 from assistant.schema import AnswerResult, Citation
-from assistant.text.sentences import strip_citations
+from assistant.text.sentences import split_sentences, strip_citations
 
 _RECOMMENDATION = re.compile(
     r"\b(should|recommend\w*|advis\w*|offer|consider|prescrib\w*|treat(?:ment|ed)?|doses?|"
@@ -77,6 +77,8 @@ def _tool_texts(labs: LabReport | None) -> list[str]:
     texts = [e.message for e in labs.errors]
     texts += [t for f in labs.findings for t in (f.summary, *f.notes)]
     texts += [c.summary for c in labs.conclusions] + [c.summary for c in labs.conflicts]
+    # An answer may quote one sentence of a longer tool message (behind a label).
+    texts += [part for t in texts for part in split_sentences(t)]
     return [_normalised(t) for t in texts if len(t) >= 20]
 
 
@@ -91,11 +93,14 @@ def numeric_fidelity(result: AnswerResult) -> MetricResult:
     allowed = _source_numbers(result.citations) | written | computed
     evidence = [
         Evidence(kind="number", text=token, detail=sentence.text)
-        for sentence in claim_sentences(result.answer)
+        for sentence in claim_sentences(result.body)
         for token, value in stated_numbers(sentence.text)
         if not _supported(token, value, allowed, computed)
     ]
     return count_metric("unsupported_numbers", evidence)
+
+
+_CLAUSE_BREAK = re.compile(r";|,\s+(?:or|and|but|while|whereas)\b")
 
 
 def _analyte_before(text: str, position: int, rules: RulesView) -> str | None:
@@ -127,7 +132,7 @@ def threshold_consistency(result: AnswerResult, rules: RulesView) -> MetricResul
     ]
     by_n = {c.n: c for c in result.citations}
     evidence: list[Evidence] = []
-    for sentence in claim_sentences(result.answer):
+    for sentence in claim_sentences(result.body):
         cited = [(by_n[n].doc_id, by_n[n].section) for n in sentence.cites if n in by_n]
         if not cited:
             continue
@@ -138,7 +143,10 @@ def threshold_consistency(result: AnswerResult, rules: RulesView) -> MetricResul
                 continue
             if any(abs(q.value - p) <= q.step / 2 for p in patient):
                 continue
-            key = _analyte_before(lowered, q.start, rules)
+            # "..., or your glucose two hours after a drink is 200 mg/dL": a new clause may
+            # name its test in words the rules do not list, so an earlier clause's name is not it.
+            clause = max((m.end() for m in _CLAUSE_BREAK.finditer(lowered, 0, q.start)), default=0)
+            key = _analyte_before(lowered[clause:], q.start - clause, rules)
             if key == "":
                 continue  # an analyte the rules do not classify
             # Unnamed ("Deficiency is confirmed below 180 ng/L [2]"): the analytes whose
@@ -191,7 +199,7 @@ def citation_structure(result: AnswerResult) -> MetricResult:
     tool_numbers = written | computed
     tool_texts = _tool_texts(result.labs)
     evidence: list[Evidence] = []
-    for sentence in claim_sentences(result.answer):
+    for sentence in claim_sentences(result.body):
         numbers = stated_numbers(sentence.text)
         unresolved = [n for n in sentence.cites if n not in by_n]
         for n in unresolved:

@@ -3,11 +3,13 @@
 Each returns a value AND the evidence behind it (grounding scorers: grounding.py).
 
 A rate metric counts hits out of a total (summed over cases, so rows weigh equally); a count
-metric counts offences (unsupported numbers, forbidden phrases) and passes only at zero.
+metric counts offences (unsupported numbers, forbidden phrases) and passes only at zero; a level
+is a measure per case (words shown) that the run summarises (median, p95).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -27,7 +29,9 @@ from assistant.schema import AnswerResult, Passage
 EvidenceKind = Literal["number", "sentence", "citation", "lab", "pattern", "passage", "note"]
 
 # Lab-tool error codes that mean "tell me more", not "this value is wrong".
-CLARIFY_CODES = frozenset({"MISSING_UNIT", "MISSING_CONTEXT", "AMBIGUOUS_NUMBER"})
+CLARIFY_CODES = frozenset(
+    {"MISSING_UNIT", "MISSING_CONTEXT", "AMBIGUOUS_NUMBER", "NO_TEST_OR_UNIT"}
+)
 
 
 class Evidence(BaseModel):
@@ -38,7 +42,7 @@ class Evidence(BaseModel):
 
 class MetricResult(BaseModel):
     name: str
-    kind: Literal["rate", "count"] = "rate"
+    kind: Literal["rate", "count", "level"] = "rate"
     hits: float
     total: float = 1.0
     passed: bool
@@ -46,7 +50,7 @@ class MetricResult(BaseModel):
 
     @property
     def value(self) -> float:
-        if self.kind == "count":
+        if self.kind in ("count", "level"):
             return self.hits
         return self.hits / self.total if self.total else 1.0
 
@@ -66,7 +70,7 @@ def count_metric(name: str, evidence: list[Evidence]) -> MetricResult:
 # --- lab tool ---------------------------------------------------------------------------
 
 
-def _finding_matches(row: ExpectedLab, finding: Finding) -> bool:
+def finding_matches(row: ExpectedLab, finding: Finding) -> bool:
     return (
         finding.analyte == row.analyte
         and row.value is not None
@@ -76,7 +80,7 @@ def _finding_matches(row: ExpectedLab, finding: Finding) -> bool:
     )
 
 
-def _error_matches(row: ExpectedLab, error: LabError) -> bool:
+def error_matches(row: ExpectedLab, error: LabError) -> bool:
     if error.code != row.error:
         return False
     # The tokenizer reads "-5" as 5: the sign is compared by the error code, not here.
@@ -92,13 +96,13 @@ def lab_exactness(case: EvalCase, labs: LabReport | None) -> MetricResult | None
     hits = 0
     for row in case.expected_labs:
         if row.error is not None:
-            if any(_error_matches(row, e) for e in report.errors):
+            if any(error_matches(row, e) for e in report.errors):
                 hits += 1
             else:
                 got = ", ".join(f"{e.code} ({e.input})" for e in report.errors) or "no error"
                 evidence.append(Evidence(kind="lab", text=row.describe(), detail=f"got {got}"))
             continue
-        found = [f for f in report.findings if _finding_matches(row, f)]
+        found = [f for f in report.findings if finding_matches(row, f)]
         if any(f.category == row.category for f in found):
             hits += 1
         else:
@@ -120,18 +124,18 @@ def tool_call(case: EvalCase, labs: LabReport | None) -> MetricResult | None:
     evidence: list[Evidence] = []
     for row in case.expected_labs:
         called = (
-            any(_error_matches(row, e) for e in report.errors)
+            any(error_matches(row, e) for e in report.errors)
             if row.error is not None
-            else any(_finding_matches(row, f) for f in report.findings)
+            else any(finding_matches(row, f) for f in report.findings)
         )
         if not called:
             evidence.append(Evidence(kind="lab", text=row.describe(), detail="not passed to tool"))
     for finding in report.findings if case.expected_labs else []:
-        if not any(_finding_matches(row, finding) for row in case.expected_labs):
+        if not any(finding_matches(row, finding) for row in case.expected_labs):
             text = f"{finding.analyte} {finding.value:g} {finding.unit}"
             evidence.append(Evidence(kind="lab", text=text, detail="unexpected tool input"))
     for error in report.errors:
-        if not any(row.error and _error_matches(row, error) for row in case.expected_labs):
+        if not any(row.error and error_matches(row, error) for row in case.expected_labs):
             evidence.append(
                 Evidence(kind="lab", text=error.input, detail=f"unexpected {error.code}")
             )
@@ -144,7 +148,7 @@ def tool_call(case: EvalCase, labs: LabReport | None) -> MetricResult | None:
 def required_content(case: EvalCase, result: AnswerResult) -> MetricResult | None:
     if not case.must_include:
         return None
-    missing = [p for p in case.must_include if not re.search(p, result.answer, re.IGNORECASE)]
+    missing = [p for p in case.must_include if not re.search(p, result.body, re.IGNORECASE)]
     evidence = [Evidence(kind="pattern", text=p, detail="required, not found") for p in missing]
     return rate_metric(
         "required_content", len(case.must_include) - len(missing), len(case.must_include), evidence
@@ -154,7 +158,7 @@ def required_content(case: EvalCase, result: AnswerResult) -> MetricResult | Non
 def forbidden_content(case: EvalCase, result: AnswerResult) -> MetricResult:
     evidence: list[Evidence] = []
     for pattern in case.must_not_include:
-        match = re.search(pattern, result.answer, re.IGNORECASE)
+        match = re.search(pattern, result.body, re.IGNORECASE)
         if match:
             evidence.append(
                 Evidence(kind="pattern", text=pattern, detail=f"found: {match.group(0)!r}")
@@ -263,20 +267,34 @@ def behavior(case: EvalCase, result: AnswerResult) -> list[MetricResult]:
 
 
 def signature(result: AnswerResult | None, passages: Sequence[Passage]) -> str:
-    """What must not change between two runs: answer, citations, tool output, retrieval."""
+    """What must not change between two runs: every field of the answer (the text as shown,
+    its parts, citations, tool output, refusal) and the retrieved ids, one line per field."""
     if result is None:
         return "crashed"
-    cites = ",".join(c.chunk_id or f"{c.doc_id}:{c.section}" for c in result.citations)
-    labs = result.labs.model_dump_json() if result.labs else ""
-    retrieved = ",".join(p.chunk_id for p in passages)
-    return "\n".join([result.answer, cites, labs, retrieved, str(result.refused)])
+    fields = result.model_dump(mode="json")
+    lines = [f"{name}: {json.dumps(value, sort_keys=True)}" for name, value in fields.items()]
+    lines.append("retrieved: " + ",".join(p.chunk_id for p in passages))
+    return "\n".join(lines)
+
+
+def _first_difference(first: str, second: str, width: int = 140) -> str:
+    """Where two signatures part: the field and the text around the first differing character."""
+    for x, y in zip(first.splitlines(), second.splitlines(), strict=False):
+        if x != y:
+            at = next(
+                (i for i, (a, b) in enumerate(zip(x, y, strict=False)) if a != b),
+                min(len(x), len(y)),
+            )
+            field = x.split(":", 1)[0]
+            start = max(0, at - width // 3)
+            return f"{field}: …{x[start : at + width]!r} != …{y[start : at + width]!r}"
+    return "lengths differ"
 
 
 def determinism(first: str, second: str) -> MetricResult:
     if first == second:
         return rate_metric("determinism", 1, 1, [])
-    a, b = first.splitlines(), second.splitlines()
-    diff = next((f"{x!r} != {y!r}" for x, y in zip(a, b, strict=False) if x != y), "lengths differ")
+    diff = _first_difference(first, second)
     return rate_metric(
-        "determinism", 0, 1, [Evidence(kind="note", text="two runs differ", detail=diff[:300])]
+        "determinism", 0, 1, [Evidence(kind="note", text="two runs differ", detail=diff[:400])]
     )

@@ -37,6 +37,7 @@ class NaiveBaseline:
         if not passages:
             return AnswerResult(answer="", backend="naive")
         best = passages[0]
+        text = f"{best.text} [1]"
         return AnswerResult(
-            answer=f"{best.text} [1]", citations=[citation_for(1, best)], backend="naive"
+            answer=text, direct=text, citations=[citation_for(1, best)], backend="naive"
         )

@@ -26,6 +26,15 @@ METRIC_LABELS: dict[str, str] = {
     "abstention": "Out-of-scope abstention (cases)",
     "determinism": "Same result twice (cases)",
     "no_crash": "No crash (cases)",
+    "lead_answers": "Lead: expected fact in the first three sentences (cases)",
+    "length_median": "Words shown first, median (answered cases)",
+    "length_p95": "Words shown first, p95 (answered cases)",
+    "repetition": "Statements shown twice (count, want 0)",
+    "gap_admission": "Gap admitted exactly when expected (cases)",
+    "near_domain_abstention": "Near-domain abstention (cases)",
+    "caveat_retention": "Caveat shown with its statement (cases)",
+    "lab_state": "Lab values from earlier turns kept (rows)",
+    "patient_readability": "Patient answers at grade 8 or below (cases)",
     "case_pass_rate": "Cases passing every metric",
 }
 
@@ -48,6 +57,13 @@ class EvalOutcome(BaseModel):
     proposed_baseline: Baseline
     judge: dict[str, Any] | None = None
     report_files: list[str] = Field(default_factory=list)
+    dev_assistant: SystemResult | None = Field(
+        default=None, description="The dev split, scored apart (never gated)"
+    )
+    dev_naive: SystemResult | None = None
+    baseline_changes: list[str] = Field(
+        default_factory=list, description="What --write-baseline raised or added"
+    )
 
     @property
     def passed(self) -> bool:
@@ -72,6 +88,16 @@ class EvalOutcome(BaseModel):
                 for score in self.assistant.cases
                 if not score.passed
             },
+            "dev": None
+            if self.dev_assistant is None or self.dev_naive is None
+            else {
+                name: {
+                    "assistant": self.dev_assistant.value(name),
+                    "naive": self.dev_naive.value(name),
+                }
+                for name in self.metric_names()
+            },
+            "baseline_changes": self.baseline_changes,
             "judge": self.judge,
             "meta": self.meta.model_dump(),
             "report_files": self.report_files,

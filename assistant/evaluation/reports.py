@@ -16,7 +16,7 @@ REPORT_FILES = ("report.json", "report.html", "summary.md", "junit.xml", "baseli
 def fmt(value: float | None, kind: str = "rate") -> str:
     if value is None:
         return "–"
-    if kind == "count":
+    if kind in ("count", "level"):
         return f"{value:g}"
     return f"{value:.3f}"
 
@@ -47,17 +47,45 @@ def _evidence_lines(score: CaseScore, limit: int = 3) -> list[str]:
     return lines
 
 
+def _dev_lines(outcome: EvalOutcome) -> list[str]:
+    dev, naive = outcome.dev_assistant, outcome.dev_naive
+    if dev is None or naive is None:
+        return []
+    lines = [
+        "",
+        f"## Dev split ({len(dev.cases)} cases, for calibration, not gated)",
+        "",
+        "| metric | assistant | naive baseline |",
+        "|---|---:|---:|",
+    ]
+    for name in outcome.metric_names():
+        if name in dev.metrics or name in naive.metrics:
+            kind = (dev.metrics.get(name) or naive.metrics[name]).kind
+            lines.append(
+                f"| {METRIC_LABELS.get(name, name)} | {fmt(dev.value(name), kind)} "
+                f"| {fmt(naive.value(name), kind)} |"
+            )
+    failed = [s for s in dev.cases if not s.passed]
+    lines += ["", *(f"- `{s.case_id}`: " + "; ".join(_evidence_lines(s, 1)) for s in failed)]
+    return lines
+
+
 def render_summary(outcome: EvalOutcome) -> str:
     meta = outcome.meta
     verdict = "PASSED" if outcome.passed else "FAILED"
+    if meta.split != "gate":
+        verdict = f"{meta.split} split only, not gated"
     gate = {check.metric: check for check in outcome.gate}
+    determinism = "in another process" if meta.cross_process else "in this process"
     lines = [
         f"# Evaluation summary: {verdict}",
         "",
         f"- commit `{meta.git_commit[:12]}`{' (uncommitted changes)' if meta.git_dirty else ''}, "
-        f"{meta.case_count} cases, k={meta.k}, started {meta.started}, {meta.duration_s:.1f} s",
+        f"{meta.case_count} {meta.split} cases (+{meta.dev_case_count} dev), k={meta.k}, "
+        f"started {meta.started}, {meta.duration_s:.1f} s",
         f"- corpus `{meta.corpus_sha256[:12]}`, rules `{meta.rules_sha256[:12]}` "
         f"({meta.rules_path}), cases `{meta.cases_sha256[:12]}`",
+        f"- determinism: each case answered again {determinism}",
         "",
         "| metric | assistant | naive baseline | gate |",
         "|---|---:|---:|---|",
@@ -80,6 +108,10 @@ def render_summary(outcome: EvalOutcome) -> str:
         lines.append(f"- `{score.case_id}`: " + "; ".join(_evidence_lines(score, 1)))
     if not failed:
         lines.append("None.")
+    lines += _dev_lines(outcome)
+    if outcome.baseline_changes:
+        lines += ["", "## Baseline raised (--write-baseline)", ""]
+        lines += [f"- {change}" for change in outcome.baseline_changes]
     if outcome.judge:
         lines += ["", "## Judge tier (report only)", "", f"```\n{json.dumps(outcome.judge)}\n```"]
     return "\n".join(lines) + "\n"

@@ -27,6 +27,9 @@ class RunMeta(BaseModel):
     case_count: int
     k: int
     backend: str = ""
+    split: str = "gate"  # the cases scored: "gate" (gated) or "dev" (calibration, not gated)
+    dev_case_count: int = 0  # dev cases scored apart in a gate run
+    cross_process: bool = False  # determinism compared with a run in another process
 
 
 def _git(*args: str) -> str | None:

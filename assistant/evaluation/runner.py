@@ -1,28 +1,45 @@
 """`assistant eval`: run the assistant and the naive baseline over the cases, gate, report.
 
 The seams tests use to plant faults are the arguments: another rules file in `settings`,
-an `answerer` (e.g. an Assistant given a wrong searcher or a wrapped composer) or a `searcher`.
+an `answerer` (e.g. an Assistant given a wrong searcher or a wrapped composer), an
+`answerer_factory` (the same, by import path, so the replay process plants it too) or a
+`searcher`. Only `gate` cases are gated; `dev` cases are scored and reported apart.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Protocol
+from typing import Literal
 
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.evaluation.cases import CaseError, EvalCase, check_sources, load_cases
-from assistant.evaluation.gate import BaselineError, baseline_from, check_gate, load_baseline
+from assistant.evaluation.gate import (
+    BaselineError,
+    baseline_from,
+    check_gate,
+    load_baseline,
+    raise_baseline,
+    write_baseline,
+)
 from assistant.evaluation.judge import run_judge
 from assistant.evaluation.naive import NaiveBaseline
 from assistant.evaluation.outcome import EvalOutcome, SystemResult
+from assistant.evaluation.replay import Replay, ReplayError
 from assistant.evaluation.reports import REPORT_FILES, render_summary, write_reports
 from assistant.evaluation.rules_view import RulesView, RulesViewError, load_rules_view
 from assistant.evaluation.run_meta import run_meta
-from assistant.evaluation.scoring import aggregate, run_system
-from assistant.retrieval.search import Searcher as PipelineSearcher
-from assistant.schema import AnswerResult, Audience, Passage
+from assistant.evaluation.scoring import aggregate, answer_cases, run_system, score_cases
+from assistant.evaluation.systems import (
+    Answerer,
+    NaiveSystem,
+    PipelineSystem,
+    Searcher,
+    default_answerer,
+    default_searcher,
+    load_answerer,
+)
 
 EVALS_DIR = PROJECT_ROOT / "evals"
 BASELINE_FILE = "baseline.json"
@@ -39,58 +56,6 @@ DEFAULT_REPORT_DIR = PROJECT_ROOT / "reports" / "eval"
 
 class EvalError(Exception):
     """The evaluation could not run (bad cases, rules, baseline or index): exit code 2."""
-
-
-class Answerer(Protocol):
-    def ask(
-        self,
-        question: str,
-        history: list[dict[str, str]] | None = None,
-        audience: Audience = "clinician",
-    ) -> AnswerResult: ...
-
-
-class Searcher(PipelineSearcher, Protocol):
-    """The retriever's interface as the harness uses it: the pipeline's, plus dense-only search
-    for the naive baseline."""
-
-    def dense_search(
-        self,
-        query: str,
-        k: int | None = None,
-        *,
-        approved_only: bool | None = None,
-        source_types: frozenset[str] | None = None,
-    ) -> list[Passage]: ...
-
-
-@dataclass
-class PipelineSystem:
-    """The real assistant; retrieval is scored on the same searcher it answers from."""
-
-    answerer: Answerer
-    searcher: Searcher
-    name: str = "assistant"
-
-    def ask(self, case: EvalCase) -> AnswerResult:
-        return self.answerer.ask(
-            case.question, history=case.history or None, audience=case.audience
-        )
-
-    def retrieve(self, query: str, k: int) -> list[Passage]:
-        return self.searcher.search(query, k)
-
-
-@dataclass
-class NaiveSystem:
-    baseline: NaiveBaseline
-    name: str = "naive"
-
-    def ask(self, case: EvalCase) -> AnswerResult:
-        return self.baseline.ask(case.question, audience=case.audience)
-
-    def retrieve(self, query: str, k: int) -> list[Passage]:
-        return self.baseline.retrieve(query, k)
 
 
 def corpus_headings(corpus_dir: Path) -> dict[str, list[str]]:
@@ -139,15 +104,22 @@ def _unclassified_tests(settings: Settings) -> tuple[str, ...]:
 
 
 def _default_searcher(settings: Settings) -> Searcher:
-    from assistant.index.build import IngestError, ensure_index
-    from assistant.retrieval.hybrid import get_searcher
+    from assistant.index.build import IngestError
 
     try:
-        ensure_index(settings)  # builds the index only if it is missing or stale
+        return default_searcher(settings)
     except IngestError as exc:
         raise EvalError(f"index: {exc}") from exc
-    searcher: Searcher = get_searcher(settings)
-    return searcher
+
+
+def _split_cases(cases: list[EvalCase], split: str) -> tuple[list[EvalCase], list[EvalCase]]:
+    """(cases scored, dev cases reported apart): the gate scores `gate` cases; `--split dev`
+    scores only the dev cases, for calibration, and gates nothing."""
+    chosen = [c for c in cases if c.split == split]
+    if not chosen:
+        raise EvalError(f"no {split!r} cases to run")
+    dev = [c for c in cases if c.split == "dev"] if split == "gate" else []
+    return chosen, dev
 
 
 def run_evaluation(
@@ -159,40 +131,84 @@ def run_evaluation(
     baseline_path: Path | None = None,
     answerer: Answerer | None = None,
     searcher: Searcher | None = None,
+    answerer_factory: str | None = None,
     repeats: int = 2,
+    cross_process: bool | None = None,
+    split: Literal["gate", "dev"] = "gate",
+    update_baseline: bool = False,
 ) -> EvalOutcome:
-    """Score the assistant and the naive baseline; write the reports; compare to the baseline."""
+    """Score the assistant and the naive baseline; write the reports; compare to the baseline.
+
+    Determinism: with the real pipeline (or an answerer named by `answerer_factory`), each case
+    is answered here once and once more in a fresh process (`replay`); with an answerer or
+    searcher object, twice here. `update_baseline` raises the pack's floors to this run's values
+    (never lowers one) and lists the changes in `baseline_changes`.
+    """
     started = time.perf_counter()
-    cases_path = cases_path or pack_cases(settings)
-    cases, rules = _load_inputs(settings, cases_path)
+    default_cases = pack_cases(settings)
+    cases_path = cases_path or default_cases
+    baseline_file = baseline_path or default_cases / BASELINE_FILE
+    if update_baseline and (split != "gate" or (cases_path != default_cases and not baseline_path)):
+        raise EvalError("--write-baseline needs the pack's own gate cases (no --cases, no --split)")
+    all_cases, rules = _load_inputs(settings, cases_path)
+    cases, dev_cases = _split_cases(all_cases, split)
     try:
-        baseline = load_baseline(baseline_path or pack_cases(settings) / BASELINE_FILE)
+        baseline = load_baseline(baseline_file)
     except BaselineError as exc:
         raise EvalError(str(exc)) from exc
 
+    if cross_process is None:
+        cross_process = answerer is None and searcher is None
     searcher = searcher or _default_searcher(settings)
     if answerer is None:
-        from assistant.pipeline import Assistant
-
-        # The assistant answers from the same searcher its retrieval is scored on.
-        answerer = Assistant(settings, searcher=searcher)
+        answerer = (
+            load_answerer(answerer_factory, settings)
+            if answerer_factory
+            else default_answerer(settings, searcher)
+        )
     k = settings.retrieval.k
     pipeline = PipelineSystem(answerer, searcher)
     naive = NaiveSystem(NaiveBaseline(searcher, k))
-    assistant_scores = run_system(pipeline, cases, rules, k, repeats)
-    # The baseline is scored once: its determinism is not what the comparison is about.
-    naive_scores = run_system(naive, cases, rules, k, repeats=1)
+    replay_ids = [c.id for c in [*cases, *dev_cases]] if cross_process and repeats > 1 else []
+    with ExitStack() as stack:
+        try:
+            replay = (
+                stack.enter_context(Replay(settings, cases_path, replay_ids, answerer_factory))
+                if replay_ids
+                else None
+            )
+            # Answered here while the replay process answers the same cases.
+            times = 1 if replay else repeats
+            runs = [answer_cases(pipeline, chosen, k, times) for chosen in (cases, dev_cases)]
+            replayed = replay.signatures() if replay else None
+        except ReplayError as exc:
+            raise EvalError(str(exc)) from exc
 
-    assistant_metrics = aggregate(assistant_scores)
+    def scored(index: int, chosen: list[EvalCase]) -> tuple[SystemResult, SystemResult]:
+        scores = score_cases(chosen, runs[index], rules, k, replayed)
+        # The baseline is scored once: its determinism is not what the comparison is about.
+        naive_scores = run_system(naive, chosen, rules, k, repeats=1)
+        return (
+            SystemResult(name="assistant", metrics=aggregate(scores), cases=scores),
+            SystemResult(name="naive", metrics=aggregate(naive_scores), cases=naive_scores),
+        )
+
+    assistant, naive_result = scored(0, cases)
     meta = run_meta(settings, cases_path, len(cases))
+    meta.split, meta.dev_case_count, meta.cross_process = split, len(dev_cases), bool(replayed)
     outcome = EvalOutcome(
         meta=meta,
-        assistant=SystemResult(name="assistant", metrics=assistant_metrics, cases=assistant_scores),
-        naive=SystemResult(name="naive", metrics=aggregate(naive_scores), cases=naive_scores),
-        gate=check_gate(baseline, assistant_metrics),
-        proposed_baseline=baseline_from(assistant_metrics, baseline.gated),
-        judge=run_judge(settings.llm, cases, {s.case_id: s.answer for s in assistant_scores}),
+        assistant=assistant,
+        naive=naive_result,
+        gate=check_gate(baseline, assistant.metrics) if split == "gate" else [],
+        proposed_baseline=baseline_from(assistant.metrics, baseline.gated),
+        judge=run_judge(settings.llm, cases, {s.case_id: s.body for s in assistant.cases}),
     )
+    if dev_cases:
+        outcome.dev_assistant, outcome.dev_naive = scored(1, dev_cases)
+    if update_baseline:
+        raised, outcome.baseline_changes = raise_baseline(baseline, assistant.metrics)
+        write_baseline(baseline_file, raised)
     outcome.meta.duration_s = round(time.perf_counter() - started, 2)
     target = report_dir or DEFAULT_REPORT_DIR
     outcome.report_files = [str(target / name) for name in REPORT_FILES]
@@ -203,4 +219,7 @@ def run_evaluation(
     if echo:
         print(render_summary(outcome))
         print(f"Reports: {target}")
+    if update_baseline:
+        changes = outcome.baseline_changes or ["nothing to raise"]
+        print(f"Baseline {baseline_file}:\n" + "\n".join(f"  {line}" for line in changes))
     return outcome

@@ -1,8 +1,13 @@
 """Reading an answer the way the scorers need it: claim sentences, numbers, quantities.
 
+The scorers read only the answer's claims, `AnswerResult.body` (direct answer, gaps, sections,
+more detail, lab details): the notices, reference list and disclaimer are separate fields of
+the answer, so nothing here strips them by matching their text.
+
 Tokenising (sentence ends, citation markers, what counts as a number) is shared with the
 composer and guard through `assistant.text.sentences`, so the harness and the guard agree on what
-a number is. Deciding whether a number is supported is done here, independently of the guard.
+a number is. Deciding whether a number is supported is done here, independently of the guard;
+the end-to-end tests check numbers with an oracle of their own (tests/oracles/).
 """
 
 from __future__ import annotations
@@ -13,8 +18,6 @@ from decimal import Decimal
 
 from labtool.units import normalize_unit
 
-from assistant.answer.audience import CLINICIAN_DISCLAIMER, PATIENT_DISCLAIMER
-from assistant.guard.provenance import answer_body
 from assistant.text.sentences import (
     citation_numbers,
     number_tokens,
@@ -64,18 +67,11 @@ class Quantity:
         return float(10**-decimals)
 
 
-def claims_part(answer: str) -> str:
-    """The claims of an answer: no reference list, no fixed disclaimer (metadata, not claims)."""
-    body = answer_body(answer)
-    for boilerplate in (CLINICIAN_DISCLAIMER, PATIENT_DISCLAIMER):
-        body = body.replace(boilerplate, "")
-    return body
-
-
-def claim_sentences(answer: str) -> list[ClaimSentence]:
-    """Sentences of the answer body. A sentence without its own marker takes its line's."""
+def claim_sentences(body: str) -> list[ClaimSentence]:
+    """Sentences of an answer body (`AnswerResult.body`, or one part of it). A sentence without
+    its own marker takes its line's."""
     found: list[ClaimSentence] = []
-    for line in claims_part(answer).splitlines():
+    for line in body.splitlines():
         if not line.strip():
             continue
         _, content = split_list_prefix(line)

@@ -90,8 +90,8 @@ def guard_answer(
         if not line.strip():
             kept_lines.append(line)
             continue
-        prefix, content = split_list_prefix(line)
-        content = _drop_unknown_citations(content, passage_numbers.keys(), dropped)
+        prefix, written = split_list_prefix(line)
+        content = _drop_unknown_citations(written, passage_numbers.keys(), dropped)
         if _HEADING.match(line):
             # A heading cites nothing itself: the passages cited beneath it (a section named
             # after its document's heading) or the tool vouch for a number in it.
@@ -103,8 +103,12 @@ def guard_answer(
             continue
         line_cites = citation_numbers(content)
         kept: list[str] = []
-        for sentence in split_sentences(content):
-            cites = citation_numbers(sentence) or line_cites
+        for sentence in split_sentences(written):
+            # A sentence that cites only passages that do not exist has no source: it does not
+            # borrow the other citations of its line.
+            own = citation_numbers(sentence)
+            cites = [n for n in own if n in passage_numbers] if own else line_cites
+            sentence = _drop_unknown_citations(sentence, passage_numbers.keys(), [])
             if _untraced(sentence, cites, passage_numbers, traced_by_tool):
                 removed.append(sentence)
             else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -78,6 +79,18 @@ def embedding_backend(settings: Settings) -> Backend:
             "ASSISTANT_EMBEDDING_BACKEND=torch"
         )
     return wanted
+
+
+def everyday_words(settings: Settings) -> frozenset[str]:
+    """The whole words of the embedding model's own vocabulary: a general-purpose model keeps
+    everyday words whole ("sending", "memory") and splits rare names ("omeprazole") into
+    pieces, so its vocabulary tells an everyday word from a name. Empty without the file."""
+    path = settings.embedding_model_path / "vocab.txt"
+    try:
+        tokens = path.read_text(encoding="utf-8").split()
+    except OSError:
+        return frozenset()
+    return frozenset(t for t in tokens if len(t) >= 3 and t.isalpha() and t.islower())
 
 
 def index_fingerprint(settings: Settings) -> str:
@@ -190,14 +203,45 @@ def embed_documents(
 
 
 class QueryEmbedder:
-    """Query vectors with an LRU cache in front of the model."""
+    """Query vectors with an LRU cache in front of the model; `many` encodes the texts it has
+    not seen in one call (a broad question's sub-queries: one batch, not one call each)."""
 
     def __init__(self, embeddings: Embeddings, cache_size: int = QUERY_CACHE_SIZE) -> None:
         self._embeddings = embeddings
-        self._cached = lru_cache(maxsize=cache_size)(self._embed)
+        self._size = cache_size
+        self._cache: OrderedDict[str, tuple[float, ...]] = OrderedDict()
+        self._lock = threading.Lock()
 
-    def _embed(self, text: str) -> tuple[float, ...]:
-        return tuple(self._embeddings.embed_query(text))
+    def _cached(self, text: str) -> tuple[float, ...] | None:
+        with self._lock:
+            vector = self._cache.get(text)
+            if vector is not None:
+                self._cache.move_to_end(text)
+            return vector
+
+    def _keep(self, text: str, vector: Sequence[float]) -> tuple[float, ...]:
+        kept = tuple(vector)
+        with self._lock:
+            self._cache[text] = kept
+            self._cache.move_to_end(text)
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return kept
 
     def __call__(self, text: str) -> list[float]:
-        return list(self._cached(text))
+        vector = self._cached(text)
+        if vector is None:
+            vector = self._keep(text, self._embeddings.embed_query(text))
+        return list(vector)
+
+    def many(self, texts: Sequence[str]) -> list[list[float]]:
+        """The vectors of several texts, those not cached encoded together."""
+        missing = [t for t in dict.fromkeys(texts) if self._cached(t) is None]
+        if len(missing) == 1:
+            self(missing[0])
+        elif missing:
+            for text, vector in zip(
+                missing, self._embeddings.embed_documents(missing), strict=True
+            ):
+                self._keep(text, vector)
+        return [self(text) for text in texts]

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+import assistant.offline  # noqa: F401  (ONNX Runtime's telemetry off before it loads)
+
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
@@ -222,6 +224,11 @@ def _tokenizer(model_path: Path) -> Tokenizer:
 def _session(onnx_file: Path) -> Any:
     import onnxruntime  # type: ignore[import-untyped]
 
+    # ORT_DISABLE_TELEMETRY (assistant.offline) keeps the uploader from starting at all; this
+    # also turns off its events where the build offers the switch.
+    disable_events = getattr(onnxruntime, "disable_telemetry_events", None)
+    if callable(disable_events):
+        disable_events()
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only
     # onnxruntime's default thread pool spins between operators: on an otherwise idle 2-core

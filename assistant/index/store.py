@@ -1,9 +1,11 @@
 """The Chroma adapter: an embedded persistent store in the data folder, or a Chroma server.
 
-The index manifest (embedding model, corpus hash, remembered extra sources) lives in the
-collection's own metadata, so it travels with the vectors in both modes. Chunks are written
-before the manifest: a run killed midway leaves a stale manifest, and the next run reconciles
-by chunk id.
+A `ChunkStore` is one collection: one version of a pack's index (assistant.index.versions
+decides which version is live). The index manifest (embedding model, corpus hash, remembered
+extra sources) lives in the collection's own metadata, so it travels with the vectors in both
+modes. Chunks are written before the manifest: a run killed midway leaves a stale manifest, and
+the next run reconciles by chunk id. Every Chroma failure (a server gone away included) is a
+StoreError naming the folder or URL, never the client library's own exception.
 """
 
 from __future__ import annotations
@@ -69,6 +71,14 @@ class StoredChunk:
 
 
 @dataclass(frozen=True)
+class StoredVector:
+    chunk_id: str
+    vector: list[float]
+    text: str
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class DenseHit:
     chunk_id: str
     text: str
@@ -81,13 +91,29 @@ def describe_location(settings: Settings) -> str:
 
 
 class ChunkStore:
-    """One Chroma collection of chunks; vectors are always supplied by us, never by Chroma."""
+    """One Chroma collection of chunks; vectors are always supplied by us, never by Chroma.
 
-    def __init__(self, client: Any, name: str, location: str) -> None:
+    `create=False` opens an existing collection only (a reader must never re-create a version
+    that an ingest has just deleted).
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        name: str,
+        location: str,
+        *,
+        create: bool = True,
+        manifest: Manifest | None = None,
+    ) -> None:
         self._client = client
         self._name = name
         self.location = location
-        self._collection = self._open(create=True)
+        self._collection = self._open(create=create, manifest=manifest)
+
+    @property
+    def name(self) -> str:
+        return self._name
 
     def _open(self, *, create: bool, manifest: Manifest | None = None) -> Any:
         try:
@@ -102,6 +128,9 @@ class ChunkStore:
         except Exception as exc:  # chromadb raises many types; all mean "not usable"
             raise StoreError(f"cannot open Chroma collection at {self.location}: {exc}") from exc
 
+    def _failed(self, action: str, exc: Exception) -> StoreError:
+        return StoreError(f"cannot {action} the Chroma collection at {self.location}: {exc}")
+
     def manifest(self) -> Manifest:
         self._collection = self._open(create=False)  # re-read: another process may have written
         return Manifest.from_metadata(self._collection.metadata)
@@ -112,7 +141,10 @@ class ChunkStore:
         return f"{manifest.model}|{manifest.corpus_hash}|{self.count()}"
 
     def write_manifest(self, manifest: Manifest) -> None:
-        self._collection.modify(metadata=manifest.as_metadata())
+        try:
+            self._collection.modify(metadata=manifest.as_metadata())
+        except Exception as exc:  # e.g. the server went away
+            raise self._failed("write to", exc) from exc
 
     def reset(self, model: str) -> None:
         """Drop every vector (a different model's vectors must never be mixed with ours)."""
@@ -121,7 +153,10 @@ class ChunkStore:
         self._collection = self._open(create=True, manifest=Manifest(model=model))
 
     def count(self) -> int:
-        return int(self._collection.count())
+        try:
+            return int(self._collection.count())
+        except Exception as exc:
+            raise self._failed("read", exc) from exc
 
     def chunk_metadata(self) -> dict[str, dict[str, Any]]:
         """Every chunk id with its metadata (no documents, no vectors)."""
@@ -151,6 +186,27 @@ class ChunkStore:
                 return chunks
             offset += len(ids)
 
+    def records(self, ids: Sequence[str]) -> list[StoredVector]:
+        """The stored vector, text and metadata of each id (to copy them into a new version)."""
+        found: list[StoredVector] = []
+        for start in range(0, len(ids), _GET_PAGE):
+            try:
+                page = self._collection.get(
+                    ids=list(ids[start : start + _GET_PAGE]),
+                    include=["embeddings", "documents", "metadatas"],
+                )
+            except Exception as exc:
+                raise self._failed("read", exc) from exc
+            vectors = page.get("embeddings")
+            vectors = [] if vectors is None else vectors
+            found.extend(
+                StoredVector(i, [float(x) for x in v], d or "", dict(m or {}))
+                for i, v, d, m in zip(
+                    page["ids"], vectors, page["documents"], page["metadatas"], strict=True
+                )
+            )
+        return found
+
     def upsert(
         self,
         ids: Sequence[str],
@@ -158,20 +214,29 @@ class ChunkStore:
         texts: Sequence[str],
         metadatas: Sequence[Mapping[str, str | int]],
     ) -> None:
-        self._collection.upsert(
-            ids=list(ids),
-            embeddings=[list(v) for v in embeddings],
-            documents=list(texts),
-            metadatas=[dict(m) for m in metadatas],
-        )
+        try:
+            self._collection.upsert(
+                ids=list(ids),
+                embeddings=[list(v) for v in embeddings],
+                documents=list(texts),
+                metadatas=[dict(m) for m in metadatas],
+            )
+        except Exception as exc:  # e.g. the server went away mid-ingest
+            raise self._failed("write to", exc) from exc
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[Mapping[str, Any]]) -> None:
         if ids:
-            self._collection.update(ids=list(ids), metadatas=[dict(m) for m in metadatas])
+            try:
+                self._collection.update(ids=list(ids), metadatas=[dict(m) for m in metadatas])
+            except Exception as exc:
+                raise self._failed("write to", exc) from exc
 
     def delete(self, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), _GET_PAGE):
-            self._collection.delete(ids=list(ids[start : start + _GET_PAGE]))
+            try:
+                self._collection.delete(ids=list(ids[start : start + _GET_PAGE]))
+            except Exception as exc:
+                raise self._failed("write to", exc) from exc
 
     def query(
         self,
@@ -183,12 +248,23 @@ class ChunkStore:
     ) -> list[DenseHit]:
         """The n nearest chunks; without content (text "", metadata {}) when the caller
         already holds every chunk in memory: fetching it is most of a query's time."""
-        if n <= 0:
-            return []
+        return self.query_many([embedding], n, where, include_content=include_content)[0]
+
+    def query_many(
+        self,
+        embeddings: Sequence[Sequence[float]],
+        n: int,
+        where: Mapping[str, Any] | None = None,
+        *,
+        include_content: bool = True,
+    ) -> list[list[DenseHit]]:
+        """The n nearest chunks of each embedding, in one request to Chroma."""
+        if n <= 0 or not embeddings:
+            return [[] for _ in embeddings]
         include = ["documents", "metadatas", "distances"] if include_content else ["distances"]
         try:
             result = self._collection.query(
-                query_embeddings=[list(embedding)],
+                query_embeddings=[list(e) for e in embeddings],
                 n_results=n,
                 where=dict(where) if where else None,
                 include=include,
@@ -197,14 +273,22 @@ class ChunkStore:
             raise StoreError(
                 f"cannot search the Chroma collection at {self.location}: {exc}"
             ) from exc
-        ids = result["ids"][0]
-        documents = (result.get("documents") or [[""] * len(ids)])[0]
-        metadatas = (result.get("metadatas") or [[{}] * len(ids)])[0]
-        distances = (result.get("distances") or [[]])[0]
-        return [
-            DenseHit(i, d or "", dict(m or {}), 1.0 - float(dist))
-            for i, d, m, dist in zip(ids, documents, metadatas, distances, strict=True)
-        ]
+        found = []
+        for number, ids in enumerate(result["ids"]):
+            documents = (result.get("documents") or [[""] * len(ids)] * len(embeddings))[number]
+            metadatas = (result.get("metadatas") or [[{}] * len(ids)] * len(embeddings))[number]
+            distances = (result.get("distances") or [[]] * len(embeddings))[number]
+            found.append(
+                [
+                    DenseHit(i, d or "", dict(m or {}), 1.0 - float(dist))
+                    for i, d, m, dist in zip(ids, documents, metadatas, distances, strict=True)
+                ]
+            )
+        return found
+
+    def sibling(self, name: str, *, create: bool = False) -> ChunkStore:
+        """Another collection of the same store (a version's statement collection)."""
+        return ChunkStore(self._client, name, self.location, create=create)
 
 
 def metadata_filter(
@@ -240,20 +324,35 @@ _clients: dict[str, Any] = {}
 _clients_lock = threading.Lock()
 
 
-def open_store(settings: Settings) -> ChunkStore:
-    """The chunk collection for these settings; raises StoreError with the folder or URL."""
+def client_for(settings: Settings) -> Any:
+    """The Chroma client for these settings, shared per folder or URL; raises StoreError."""
     location = describe_location(settings)
     with _clients_lock:
         client = _clients.get(location)
         if client is None:
             client = _make_client(settings)
             _clients[location] = client
-    try:
-        return ChunkStore(client, settings.collection, location)
-    except StoreError:
-        with _clients_lock:
-            _clients.pop(location, None)  # a server that went away: reconnect next time
-        raise
+        return client
+
+
+def forget_client(settings: Settings) -> None:
+    """A server that went away: reconnect next time."""
+    with _clients_lock:
+        _clients.pop(describe_location(settings), None)
+
+
+def open_store(settings: Settings) -> ChunkStore:
+    """The live version of the pack's index (assistant.index.versions); raises StoreError with
+    the folder or URL."""
+    from assistant.index.versions import live_store
+
+    return live_store(settings)
+
+
+def private_folder(path: Path) -> None:
+    """Create the data folder readable by its owner only (it holds feedback and state)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, exist_ok=True)
 
 
 def _make_client(settings: Settings) -> Any:
@@ -264,7 +363,8 @@ def _make_client(settings: Settings) -> Any:
     if settings.chroma_url is None:
         path = Path(settings.data_dir) / STORE_SUBDIR
         try:
-            path.mkdir(parents=True, exist_ok=True)
+            private_folder(Path(settings.data_dir))
+            path.mkdir(mode=0o700, exist_ok=True)
             return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         except Exception as exc:
             raise StoreError(f"cannot open the Chroma store in {path}: {exc}") from exc

@@ -5,6 +5,11 @@ reaches `retrieval.relevance_floor`, OR the best BM25 chunk covers at least
 `retrieval.lexical_floor` of the query's words (IDF-weighted, abbreviations and typos resolved).
 Otherwise the search returns an empty list: nothing in the corpus is relevant.
 
+Several queries (a broad question's topic queries) are searched together: their vectors are
+encoded in one batch and sent to Chroma in one query, and BM25 scores them in one pass; each
+gets exactly what it would alone. Rankings work on chunk positions; a passage is read from the
+version's files only when it is returned.
+
 Importing this module loads neither torch nor Chroma: the model and the store open on first search.
 """
 
@@ -12,61 +17,46 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
 
 import numpy as np
-from pydantic import ValidationError
 
 from assistant.config import Settings
 from assistant.domain.pack import pack_vocabulary
-from assistant.index.store import DenseHit, StoredChunk, generation, metadata_filter
-from assistant.retrieval.lexical import BM25Index
+from assistant.index.lexical_files import vocabulary_key
+from assistant.index.statement_files import unit_rows
+from assistant.index.store import generation, metadata_filter
+from assistant.retrieval.corpus import (
+    ChunkSource,
+    LoadedIndex,
+    VersionedSource,
+    load_index,
+    query_all,
+)
+from assistant.retrieval.fusion import Ranked, Relevance, fuse, relevance
+from assistant.retrieval.statement_index import StatementIndex
 from assistant.schema import Passage
-from assistant.sources.documents import index_text, meta_from_metadata
 from assistant.text.tokens import Vocabulary
+
+__all__ = [
+    "ChunkSource",
+    "HybridSearcher",
+    "Relevance",
+    "VersionedSource",
+    "get_searcher",
+    "refresh_searchers",
+]
 
 # How many candidates each ranker contributes to the fusion, relative to k.
 CANDIDATE_FACTOR = 4
 MIN_CANDIDATES = 20
-STALE_CHECK_SECONDS = 10.0  # how often to notice that another process changed the index
-
-
-class ChunkSource(Protocol):
-    """The part of `assistant.index.store.ChunkStore` search needs (fakes implement it in tests)."""
-
-    def all_chunks(self) -> list[StoredChunk]: ...
-
-    def query(
-        self,
-        embedding: Sequence[float],
-        n: int,
-        where: dict[str, Any] | None = None,
-        *,
-        include_content: bool = True,
-    ) -> list[DenseHit]: ...
-
-    def index_version(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Relevance:
-    """Why a query was (not) answered: the numbers the floors are compared with."""
-
-    best_cosine: float
-    lexical_coverage: float
-    relevant: bool
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    passages: list[Passage]
-    position: dict[str, int]
-    approved: np.ndarray
-    source_types: list[str]
-    bm25: BM25Index
-    version: str
+# How long a searcher trusts its copy of the index before asking which version is live (one
+# small read of the pointer): a running app moves to a version another process switched to on
+# its next question, one asked half a second or more after its last. An ingest in this process
+# is seen at once (generation).
+STALE_CHECK_SECONDS = 0.5
+_TEXT_VECTOR_CACHE = 200_000  # statement vectors kept per searcher
 
 
 class HybridSearcher:
@@ -81,8 +71,9 @@ class HybridSearcher:
         self._words = vocabulary or Vocabulary()
         self._store = store
         self._embed_query = embed_query
-        self._loaded: _Loaded | None = None
+        self._loaded: LoadedIndex | None = None
         self._checked_at = 0.0
+        self._text_vectors: dict[str, np.ndarray] = {}
         self._generation = generation()
         self._lock = threading.Lock()
 
@@ -97,13 +88,35 @@ class HybridSearcher:
         source_types: frozenset[str] | None = None,
     ) -> list[Passage]:
         """Top-k fused passages, or [] when nothing in the corpus is relevant."""
-        k, approved_only = self._defaults(k, approved_only)
-        n = max(k * CANDIDATE_FACTOR, MIN_CANDIDATES)
-        dense = self._dense(query, n, approved_only, source_types)
-        lexical = self._lexical(query, n, approved_only, source_types)
-        if not self._relevance(dense, lexical).relevant:
-            return []
-        return self._fuse(dense, lexical, k)
+        return self.search_many([query], k, approved_only=approved_only, source_types=source_types)[
+            0
+        ]
+
+    def search_many(
+        self,
+        queries: Sequence[str],
+        k: int | Sequence[int | None] | None = None,
+        *,
+        approved_only: bool | None = None,
+        source_types: frozenset[str] | None = None,
+    ) -> list[list[Passage]]:
+        """`search` of each query (`k`: one for all, or one each), the queries encoded, sent to
+        Chroma and scored together."""
+        wanted = list(k) if isinstance(k, Sequence) else [k] * len(queries)
+        ks = [self._defaults(each, approved_only)[0] for each in wanted]
+        _, approved_only = self._defaults(None, approved_only)
+        corpus = self._corpus()
+        ns = [max(each * CANDIDATE_FACTOR, MIN_CANDIDATES) for each in ks]
+        dense = self._dense(corpus, queries, ns, approved_only, source_types)
+        found: list[list[Passage]] = []
+        for query, ranked, each, n in zip(queries, dense, ks, ns, strict=True):
+            lexical = self._lexical(corpus, query, n, approved_only, source_types)
+            if not relevance(self._settings.retrieval, ranked, lexical).relevant:
+                found.append([])
+                continue
+            fused = fuse(ranked, lexical, each, self._settings.retrieval.rrf_k, corpus.table.ids)
+            found.append([_scored(corpus, row, score, cosine) for row, score, cosine in fused])
+        return found
 
     def dense_search(
         self,
@@ -115,7 +128,9 @@ class HybridSearcher:
     ) -> list[Passage]:
         """Dense-only ranking (evaluation baseline); score = cosine similarity. No floor."""
         k, approved_only = self._defaults(k, approved_only)
-        return [p for p, _ in self._dense(query, k, approved_only, source_types)]
+        corpus = self._corpus()
+        ranked = self._dense(corpus, [query], k, approved_only, source_types)[0]
+        return [_scored(corpus, row, cosine, cosine) for row, cosine in ranked.hits]
 
     def bm25_search(
         self,
@@ -127,7 +142,9 @@ class HybridSearcher:
     ) -> list[Passage]:
         """BM25-only ranking (evaluation baseline); score = BM25 score. No floor."""
         k, approved_only = self._defaults(k, approved_only)
-        return [p for p, _ in self._lexical(query, k, approved_only, source_types)]
+        corpus = self._corpus()
+        ranked = self._lexical(corpus, query, k, approved_only, source_types)
+        return [_scored(corpus, row, score, None) for row, score in ranked.hits]
 
     def relevance(
         self,
@@ -138,16 +155,71 @@ class HybridSearcher:
     ) -> Relevance:
         """The relevance decision for a query, with its evidence (for tuning and reports)."""
         _, approved_only = self._defaults(None, approved_only)
-        dense = self._dense(query, MIN_CANDIDATES, approved_only, source_types)
-        lexical = self._lexical(query, MIN_CANDIDATES, approved_only, source_types)
-        return self._relevance(dense, lexical)
+        corpus = self._corpus()
+        dense = self._dense(corpus, [query], MIN_CANDIDATES, approved_only, source_types)[0]
+        lexical = self._lexical(corpus, query, MIN_CANDIDATES, approved_only, source_types)
+        return relevance(self._settings.retrieval, dense, lexical)
 
     def indexed_passages(self) -> list[Passage]:
-        """Every passage in the index (for checks and evaluations; no scores)."""
-        return list(self._corpus().passages)
+        """Every passage in the index (for checks and evaluations; no scores). A full read:
+        answering never needs it."""
+        return list(self._corpus().table.passages())
+
+    def passages(self, chunk_ids: Sequence[str]) -> list[Passage]:
+        """The indexed passages of these chunk ids, in the order given (unknown ids left out)."""
+        return self._corpus().passages(chunk_ids)
+
+    def question_vector(self, query: str) -> np.ndarray:
+        """The unit vector the dense search used for `query` (cached: no second embedding)."""
+        vector: np.ndarray = self.question_vectors([query])[0]
+        return vector
+
+    def question_vectors(self, queries: Sequence[str]) -> np.ndarray:
+        """`question_vector` of several queries, those not cached encoded in one batch."""
+        corpus = self._corpus()
+        texts = [corpus.bm25.dense_query(q) for q in queries]
+        embedder = self._embedder()
+        many = getattr(embedder, "many", None)
+        vectors = many(texts) if callable(many) else [embedder(text) for text in texts]
+        return unit_rows(np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1))
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of texts (statements) with the index's model; each text is encoded once
+        per process."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._text_vectors]
+        if missing:
+            from assistant.index.embeddings import embeddings_for
+
+            model = embeddings_for(self._settings)
+            rows = unit_rows(np.asarray(model.embed_documents(missing), dtype=np.float32))
+            with self._lock:
+                if len(self._text_vectors) > _TEXT_VECTOR_CACHE:
+                    self._text_vectors.clear()
+                self._text_vectors.update(zip(missing, rows, strict=True))
+        return np.stack([self._text_vectors[t] for t in texts]) if texts else np.zeros((0, 1))
+
+    def statement_index(
+        self, meta_patterns: Sequence[str], skip: Callable[[str], bool]
+    ) -> StatementIndex:
+        """The statement vectors of the version searched now (computed at ingest), for a
+        pack whose notes about documents `meta_patterns` / `skip` recognise."""
+        from assistant.index.derived import model_embed
+
+        return self._corpus().statements(meta_patterns, skip, model_embed(self._settings))
+
+    def term_counts(self, words: Vocabulary) -> Counter[str] | None:
+        """Every token of the indexed sections and texts with its count, as `words` tokenizes
+        them; None when this searcher tokenizes otherwise."""
+        if vocabulary_key(words) != vocabulary_key(self._words):
+            return None
+        return self._corpus().term_counts()
+
+    def index_version(self) -> str:
+        """The index version searches answer from now (the live one: checked first)."""
+        return self._corpus().version
 
     def refresh(self) -> None:
-        """Forget the in-memory copy of the index (BM25, passages); reloaded on next search."""
+        """Forget the loaded index (files, BM25); reloaded on the next search."""
         with self._lock:
             self._loaded = None
 
@@ -162,9 +234,9 @@ class HybridSearcher:
 
     def _source(self) -> ChunkSource:
         if self._store is None:
-            from assistant.index.store import open_store
+            from assistant.index.versions import open_live_index
 
-            self._store = open_store(self._settings)
+            self._store = open_live_index(self._settings)
         return self._store
 
     def _embedder(self) -> Callable[[str], list[float]]:
@@ -174,7 +246,7 @@ class HybridSearcher:
             self._embed_query = QueryEmbedder(embeddings_for(self._settings))
         return self._embed_query
 
-    def _corpus(self) -> _Loaded:
+    def _corpus(self) -> LoadedIndex:
         with self._lock:
             now = time.monotonic()
             fresh = now - self._checked_at < STALE_CHECK_SECONDS
@@ -182,116 +254,72 @@ class HybridSearcher:
                 return self._loaded
             self._checked_at = now
             self._generation = generation()
-            version = self._source().index_version()
+            source = self._source()
+            version = source.index_version()
             if self._loaded is None or self._loaded.version != version:
-                self._loaded = _load(self._source().all_chunks(), version, self._words)
+                pinned: ChunkSource = source
+                if isinstance(source, VersionedSource):
+                    version, pinned = source.snapshot()
+                self._loaded = load_index(self._settings, pinned, version, self._words)
             return self._loaded
 
     def _dense(
-        self, query: str, n: int, approved_only: bool, source_types: frozenset[str] | None
-    ) -> list[tuple[Passage, float]]:
-        corpus = self._corpus()
-        if not query.strip() or not corpus.passages:
-            return []
+        self,
+        corpus: LoadedIndex,
+        queries: Sequence[str],
+        n: int | Sequence[int],
+        approved_only: bool,
+        source_types: frozenset[str] | None,
+    ) -> list[Ranked]:
+        ns = list(n) if isinstance(n, Sequence) else [n] * len(queries)
+        ranked = [Ranked() for _ in queries]
+        asked = [i for i, query in enumerate(queries) if query.strip()]
+        if not asked or not len(corpus.table):
+            return ranked
         where = metadata_filter(approved_only, source_types)
-        vector = self._embedder()(corpus.bm25.dense_query(query))
-        # Text and metadata come from the in-memory passages: Chroma returns ids and distances.
-        hits = self._source().query(
-            vector, min(n, len(corpus.passages)), where, include_content=False
-        )
-        results = []
-        for hit in hits:
-            index = corpus.position.get(hit.chunk_id)
-            if index is None:  # written after we loaded: pick it up on the next search
-                self.refresh()
-                continue
-            passage = corpus.passages[index]
-            scored = passage.model_copy(
-                update={"score": hit.similarity, "dense_similarity": hit.similarity}
-            )
-            results.append((scored, hit.similarity))
-        return results
+        vectors = dict(zip(asked, self._vectors(corpus, [queries[i] for i in asked]), strict=True))
+        # One request per candidate count (all of them, usually); Chroma returns ids and
+        # distances, passages come from the version's files.
+        for size in sorted({min(ns[i], len(corpus.table)) for i in asked}):
+            group = [i for i in asked if min(ns[i], len(corpus.table)) == size]
+            hits = query_all(corpus.source, [vectors[i] for i in group], size, where)
+            for number, found in zip(group, hits, strict=True):
+                rows = []
+                for hit in found:
+                    row = corpus.table.position.get(hit.chunk_id)
+                    if row is None:  # written after we loaded: pick it up on the next search
+                        self.refresh()
+                        continue
+                    rows.append((row, hit.similarity))
+                ranked[number] = Ranked(rows)
+        return ranked
+
+    def _vectors(self, corpus: LoadedIndex, queries: Sequence[str]) -> list[list[float]]:
+        texts = [corpus.bm25.dense_query(q) for q in queries]
+        embedder = self._embedder()
+        many = getattr(embedder, "many", None)
+        if callable(many) and len(texts) > 1:
+            return list(many(texts))
+        return [embedder(text) for text in texts]
 
     def _lexical(
-        self, query: str, n: int, approved_only: bool, source_types: frozenset[str] | None
-    ) -> list[tuple[Passage, float]]:
-        corpus = self._corpus()
+        self,
+        corpus: LoadedIndex,
+        query: str,
+        n: int,
+        approved_only: bool,
+        source_types: frozenset[str] | None,
+    ) -> Ranked:
         terms = corpus.bm25.prepare(query)
-        allowed = _mask(corpus, approved_only, source_types)
-        results = []
-        for hit in corpus.bm25.search(terms, n, allowed):
-            coverage = corpus.bm25.coverage(terms, hit.index)
-            passage = corpus.passages[hit.index].model_copy(update={"score": hit.score})
-            results.append((passage, coverage))
-        return results
-
-    def _relevance(
-        self, dense: list[tuple[Passage, float]], lexical: list[tuple[Passage, float]]
-    ) -> Relevance:
-        retrieval = self._settings.retrieval
-        best_cosine = max((cosine for _, cosine in dense), default=0.0)
-        coverage = lexical[0][1] if lexical else 0.0  # of the best BM25 chunk
-        relevant = best_cosine >= retrieval.relevance_floor or (coverage >= retrieval.lexical_floor)
-        return Relevance(best_cosine=best_cosine, lexical_coverage=coverage, relevant=relevant)
-
-    def _fuse(
-        self, dense: list[tuple[Passage, float]], lexical: list[tuple[Passage, float]], k: int
-    ) -> list[Passage]:
-        """Reciprocal rank fusion: score = sum over rankers of 1 / (rrf_k + rank)."""
-        rrf_k = self._settings.retrieval.rrf_k
-        fused: dict[str, float] = {}
-        passages: dict[str, Passage] = {}
-        cosines: dict[str, float] = {}
-        for ranking in (dense, lexical):
-            for rank, (passage, _) in enumerate(ranking, start=1):
-                fused[passage.chunk_id] = fused.get(passage.chunk_id, 0.0) + 1.0 / (rrf_k + rank)
-                passages.setdefault(passage.chunk_id, passage)
-        for passage, cosine in dense:
-            cosines[passage.chunk_id] = cosine
-        order = sorted(fused, key=lambda cid: (-fused[cid], -cosines.get(cid, -1.0), cid))
-        return [
-            passages[cid].model_copy(
-                update={"score": fused[cid], "dense_similarity": cosines.get(cid)}
-            )
-            for cid in order[:k]
-        ]
+        hits = corpus.bm25.search(terms, n, corpus.mask(approved_only, source_types))
+        ranked = Ranked([(hit.index, hit.score) for hit in hits])
+        # Only the best chunk's coverage decides relevance.
+        ranked.best_coverage = corpus.bm25.coverage(terms, hits[0].index) if hits else 0.0
+        return ranked
 
 
-def _load(chunks: list[StoredChunk], version: str, words: Vocabulary) -> _Loaded:
-    passages: list[Passage] = []
-    texts: list[str] = []
-    for chunk in sorted(chunks, key=lambda c: c.chunk_id):  # stable BM25 tie order
-        try:
-            meta = meta_from_metadata(chunk.metadata)
-        except (KeyError, ValueError, ValidationError):
-            continue  # a chunk without valid metadata cannot be cited: never return it
-        section = str(chunk.metadata.get("section", ""))
-        patient = str(chunk.metadata.get("patient", ""))
-        passages.append(
-            Passage(
-                chunk_id=chunk.chunk_id, doc=meta, section=section, text=chunk.text, patient=patient
-            )
-        )
-        texts.append(index_text(meta.title, section, chunk.text))
-    return _Loaded(
-        passages=passages,
-        position={p.chunk_id: i for i, p in enumerate(passages)},
-        approved=np.array([p.doc.review_status == "approved" for p in passages], dtype=bool),
-        source_types=[p.doc.source_type for p in passages],
-        bm25=BM25Index(texts, words),
-        version=version,
-    )
-
-
-def _mask(
-    corpus: _Loaded, approved_only: bool, source_types: frozenset[str] | None
-) -> np.ndarray | None:
-    if not approved_only and source_types is None:
-        return None
-    mask = corpus.approved.copy() if approved_only else np.ones(len(corpus.passages), dtype=bool)
-    if source_types is not None:
-        mask &= np.array([t in source_types for t in corpus.source_types], dtype=bool)
-    return mask
+def _scored(corpus: LoadedIndex, row: int, score: float, cosine: float | None) -> Passage:
+    return corpus.table.passage(row).model_copy(update={"score": score, "dense_similarity": cosine})
 
 
 _searchers: dict[str, HybridSearcher] = {}

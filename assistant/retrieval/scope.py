@@ -44,10 +44,13 @@ _ANSWER_KIND = word_set(
     ideal good guideline guidelines guidance current first line first-line range ranges target
     targets level levels value values lower lowers raise raises high low much many most often
     take taking daily day per amount safe should when which what how options option adult
-    adults feel feeling could can get need time"""
+    adults feel feeling could can get need time regimen regimens schedule schedules protocol
+    protocols plan plans trigger triggers"""
 )
 _TOKEN = re.compile(r"[\w-]+")
-_MIN_COVERAGE = 0.5  # the retrieved passages must contain more than this share of subject words
+_MIN_COVERAGE = 0.5
+_FAMILY = 6  # letters two forms of one word share at least ("deficient", "deficiency")
+_MIN_NAME_LENGTH = 6  # a foreign word this long names something ("omeprazole"), "feet" does not
 
 
 @dataclass(frozen=True)
@@ -74,12 +77,33 @@ class ScopeReading:
 class CorpusVocabulary:
     """Every token the corpus uses, as the lexical index normalises it; typos forgiven."""
 
-    def __init__(self, texts: Iterable[str], vocabulary: Vocabulary) -> None:
-        self.counts = Counter(token for text in texts for token in vocabulary.tokenize(text))
+    def __init__(
+        self,
+        texts: Iterable[str],
+        vocabulary: Vocabulary,
+        everyday: frozenset[str] = frozenset(),
+        *,
+        counts: Counter[str] | None = None,
+    ) -> None:
+        """`counts`: the texts' tokens counted before (the index's files keep them)."""
+        # Everyday English words ("sending", "memory"): never named as a gap in the corpus.
+        self.everyday = everyday
+        if counts is None:
+            counts = Counter(token for text in texts for token in vocabulary.tokenize(text))
+        self.counts = counts
         self.tokens = frozenset(self.counts)
+        self._prefixes = frozenset(
+            token[:length] for token in self.tokens for length in range(_FAMILY, len(token) + 1)
+        )
 
     def knows(self, terms: Sequence[str]) -> bool:
-        return any(term in self.tokens for term in terms)
+        """A term the corpus uses, or another form of a word it uses ("deficient" beside
+        "deficiency": all but the last three letters, and at least six, in common)."""
+        return any(
+            term in self.tokens
+            or (len(term) > _FAMILY and term[: max(_FAMILY, len(term) - 3)] in self._prefixes)
+            for term in terms
+        )
 
     def spellings(self, terms: Sequence[str]) -> tuple[str, ...]:
         """The terms plus the corpus word an unknown one is a slip for ("methymalonic")."""
@@ -117,14 +141,41 @@ def read_scope(
     )
 
 
+def unknown_words(
+    question: str,
+    reading: ScopeReading,
+    language: DomainLanguage,
+    everyday: frozenset[str] = frozenset(),
+) -> tuple[str, ...]:
+    """The question's words behind its foreign subject terms, as written ("omeprazole"), but
+    not `everyday` words ("sending"): a gap names what the corpus lacks, not how it is asked."""
+    foreign = set(reading.foreign)
+    written = []
+    for match in _TOKEN.finditer(question):
+        word = match.group(0)
+        if not _names_something(word):
+            continue  # short everyday words ("feet", "I'm") are not what a question is about
+        if word.lower() in everyday and not _CODE.fullmatch(word):
+            continue
+        if word.lower() in foreign or language.vocabulary.normalise(word.lower()) in foreign:
+            written.append(word)
+    return tuple(dict.fromkeys(written))
+
+
+def _names_something(word: str) -> bool:
+    """A drug, test or condition name rather than an everyday word: long, or written as a code."""
+    return len(word) >= _MIN_NAME_LENGTH or bool(_CODE.fullmatch(word))
+
+
 def in_scope(
     resolved: ResolvedQuestion,
     passages: Sequence[Passage],
     vocabulary: CorpusVocabulary,
     language: DomainLanguage,
+    reading: ScopeReading | None = None,
 ) -> bool:
     """Does the corpus cover what this turn asks (see the module docstring)?"""
-    reading = read_scope(resolved.question, vocabulary, language)
+    reading = reading or read_scope(resolved.question, vocabulary, language)
     if reading.names_subject:
         return True
     if reading.mainly_foreign or not passages:
@@ -149,5 +200,10 @@ def _coverage(
 ) -> float:
     """Share of the subject words the passages contain ("how long" is found as "lifelong")."""
     found = {token for p in passages for token in words.tokenize(f"{p.section} {p.text}")}
-    hits = sum(1 for terms in subject_terms if any(term in found for term in terms))
+
+    def has(term: str) -> bool:
+        # A long term inside a compound counts ("neuropathy" in "myeloneuropathy").
+        return term in found or (len(term) >= _FAMILY and any(term in t for t in found))
+
+    hits = sum(1 for terms in subject_terms if any(has(term) for term in terms))
     return hits / len(subject_terms)

@@ -35,5 +35,29 @@ def findings_terms(report: LabReport, language: DomainLanguage) -> str:
     for finding in report.findings:
         label = finding.summary.split("[", 1)[0]  # name, value and category label, no band
         parts.extend((strip_values(label), finding.category.replace("_", " ")))
+        parts.append(_beyond_the_bands(finding))
     parts.extend(strip_values(conclusion.summary) for conclusion in report.conclusions)
     return " ".join(dict.fromkeys(language.vocabulary.content_words(" ".join(parts))))
+
+
+_BOUND = re.compile(r"(\d+(?:\.\d+)?)\s*([^\s;,.]+)")
+
+
+def _beyond_the_bands(finding: Finding) -> str:
+    """ "high" for a result above every cut-off of its rule, "low" below them all, else "".
+
+    Guidance on a very high or very low result uses those words, not the category's.
+    """
+    bounds: list[float] = []
+    for wording in finding.thresholds:
+        for number, unit in _BOUND.findall(wording):
+            value = finding.converted.get(unit)
+            if value is not None:
+                bounds.append(float(number) - value)
+    if not bounds:
+        return ""
+    if all(gap < 0 for gap in bounds):
+        return "high"
+    if all(gap > 0 for gap in bounds):
+        return "low"
+    return ""

@@ -14,6 +14,9 @@ from labtool.report import LabReport
 
 from assistant.domain.language import DomainLanguage
 from assistant.question.followup import Turn
+from assistant.routing.completion import complete_message
+from assistant.routing.lab_state import ReadValues, with_earlier_values
+from assistant.routing.unread import unread_values, with_unread
 from assistant.text.sentences import strip_values
 from assistant.text.tokens import word_set
 
@@ -82,6 +85,7 @@ class Route:
 
     report: LabReport | None
     question: str | None
+    earlier: frozenset[str] = frozenset()  # tests whose result only an earlier turn gave
 
 
 def route_message(
@@ -89,6 +93,7 @@ def route_message(
     turns: Sequence[Turn],
     interpret: Interpreter,
     language: DomainLanguage,
+    read_values: ReadValues | None = None,
 ) -> Route:
     """Send lab values to the lab tool and the rest of the message to retrieval.
 
@@ -100,12 +105,38 @@ def route_message(
         named = _latest_named_tests(turns, language)
         if named:
             report = interpret(text, sorted(named)) or report
+    unread = [] if _CUTOFF_TALK.search(text) else unread_values(text, report)
+    lab_text = text
+    if turns and (report is None or not report.findings):
+        # "pmol/L" after "B12 150", "it was 270 not 170", "and if it was 300?"
+        completed = complete_message(
+            text, unread, turns, lambda t: interpret(t, ()), language, read_values
+        )
+        completed_report = interpret(completed, ()) if completed is not None else None
+        if completed is not None and completed_report is not None:
+            lab_text, unread, report = completed, [], completed_report
+    earlier: frozenset[str] = frozenset()
+    if unread and (report is None or not report.findings):
+        # Only a figure nobody can read ("what if it was 250?"): ask for the test and unit.
+        return Route(with_unread(report, unread), None)
+    if read_values is not None and turns and not _CUTOFF_TALK.search(text):
+        # Results from earlier turns stay in the conversation (a later value replaces one).
+        named_now = language.analytes_in(lab_text) if lab_text != text else frozenset()
+        combined = with_earlier_values(lab_text, turns, read_values, named_now)
+        if combined != lab_text:
+            report = interpret(combined, ()) or report
+            assumed = tuple(sorted(_latest_named_tests(turns, language)))
+            now = {key for key, _ in read_values(lab_text, assumed)} | named_now
+            found = report.findings if report is not None else []
+            earlier = frozenset(f.analyte for f in found if f.analyte not in now)
+    if unread:
+        report = with_unread(report, unread)
     asked = guideline_question(text, language, has_labs=report is not None)
     if report is not None and asked is not None and _figures_only(report):
         # "Where does the 150 pmol/L cut-off come from?": a figure under discussion, not a
         # patient's result; the whole message, figure included, is the question.
         return Route(None, guideline_question(text, language, has_labs=False))
-    return Route(report, asked)
+    return Route(report, asked, earlier)
 
 
 def _unnamed(report: LabReport) -> bool:

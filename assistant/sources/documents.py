@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +30,7 @@ from assistant.sources.metadata import (
 )
 from assistant.sources.pdf import read_pdf
 from assistant.sources.readers import Block, UnreadableFileError, read_html, read_text_blocks
+from assistant.sources.review import REVIEW_KEY, body_hash, review_fields
 from assistant.sources.sections import MAX_CHUNK_WORDS as MAX_CHUNK_WORDS
 from assistant.sources.sections import SECTION_SEPARATOR as SECTION_SEPARATOR
 from assistant.sources.sections import Section as Section
@@ -90,6 +92,9 @@ class Chunk:
             "doi": meta.doi or "",
             "review_status": meta.review_status,
             "last_reviewed": meta.last_reviewed,
+            "reviewed_by": meta.reviewed_by or "",
+            "reviewed_on": meta.reviewed_on or "",
+            "review_state": meta.review_state,
             "section": self.section,
             "chunk_id": self.chunk_id,
             "corpus_hash": corpus_hash,
@@ -133,6 +138,9 @@ def meta_from_metadata(metadata: dict[str, Any]) -> DocumentMeta:
         doi=str(metadata.get("doi") or "") or None,
         review_status=metadata["review_status"],
         last_reviewed=str(metadata.get("last_reviewed") or ""),
+        reviewed_by=str(metadata.get("reviewed_by") or "") or None,
+        reviewed_on=str(metadata.get("reviewed_on") or "") or None,
+        review_state=metadata.get("review_state") or "never reviewed",
         authors=tuple(str(name) for name in authors),
         subject=str(metadata.get("subject") or "") or None,
         kind=metadata.get("kind") or None,
@@ -145,19 +153,25 @@ def make_chunk_id(doc_id: str, section: str, text: str) -> str:
 
 
 def load_document(
-    path: Path, *, display_path: str | None = None, require_front_matter: bool = False
+    path: Path,
+    *,
+    display_path: str | None = None,
+    require_front_matter: bool = False,
+    max_bytes: int | None = None,
 ) -> SourceDocument:
-    """Read one file into sections. Raises DocumentError naming the file and the field."""
+    """Read one file into sections. Raises DocumentError naming the file and the field.
+
+    `max_bytes`: the largest file read (default: the ASSISTANT_MAX_DOCUMENT_BYTES setting).
+    """
     shown = display_path or str(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(shown, "file", f"unsupported type {suffix or '(none)'}")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DocumentError(shown, "file", f"unreadable ({exc.strerror or exc})") from exc
+    raw = read_document_bytes(path, shown, max_bytes)
     front: dict[str, Any] | None = None
     embedded: dict[str, Any] = {}
+    # What a review record's hash is compared with: the body of a text file, else the bytes.
+    content_hash = hashlib.sha256(raw).hexdigest()
     if suffix == ".pdf":
         try:
             pdf = read_pdf(raw)
@@ -170,9 +184,12 @@ def load_document(
         title, blocks = title_heading(html.blocks)
         embedded = html_metadata(html.meta, html.title)
     elif suffix in MARKDOWN_SUFFIXES:
-        front, title, blocks = _markdown(_decode(raw, shown), shown)
+        text = _decode(raw, shown)
+        front, title, blocks = _markdown(text, shown)
+        content_hash = body_hash(text)
     else:
         text = _decode(raw, shown)
+        content_hash = body_hash(text)
         try:
             found, body = split_front_matter(text)
         except FrontMatterError as exc:
@@ -181,7 +198,7 @@ def load_document(
         title, blocks = title_heading(read_text_blocks(body))
     if front is None and require_front_matter:
         raise DocumentError(shown, "front matter", "missing (a corpus document needs one)")
-    meta = _document_meta(path, shown, front, merged(embedded, {"title": title}))
+    meta = _document_meta(path, shown, front, merged(embedded, {"title": title}), content_hash)
     # Text and PDF files without headings are grouped into parts (text) or pages (PDF).
     headed = suffix in MARKDOWN_SUFFIXES | {".html", ".htm"} or any(b.level for b in blocks)
     sections = (
@@ -190,6 +207,36 @@ def load_document(
     if not sections:
         raise DocumentError(shown, "content", "no readable text")
     return SourceDocument(meta=meta, source_path=shown, sections=tuple(sections))
+
+
+def max_document_bytes() -> int:
+    """The ASSISTANT_MAX_DOCUMENT_BYTES setting (its default when the settings are invalid)."""
+    from assistant.config import DEFAULT_MAX_DOCUMENT_BYTES, get_settings
+
+    try:
+        return get_settings().max_document_bytes
+    except ValidationError:
+        return DEFAULT_MAX_DOCUMENT_BYTES
+
+
+def read_document_bytes(path: Path, shown: str, max_bytes: int | None = None) -> bytes:
+    """A document's bytes; a file over the size limit is refused by name, without reading it
+    all (a 50 MB file would take most of an hour to chunk and embed)."""
+    limit = max_document_bytes() if max_bytes is None else max_bytes
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+            size = os.fstat(handle.fileno()).st_size
+    except OSError as exc:
+        raise DocumentError(shown, "file", f"unreadable ({exc.strerror or exc})") from exc
+    if len(raw) > limit:
+        raise DocumentError(
+            shown,
+            "file",
+            f"{max(size, len(raw)):,} bytes is over the maximum document size of {limit:,} bytes "
+            "(ASSISTANT_MAX_DOCUMENT_BYTES)",
+        )
+    return raw
 
 
 def chunk_document(doc: SourceDocument) -> list[Chunk]:
@@ -233,11 +280,17 @@ def _front_matter_error(shown: str, exc: FrontMatterError) -> DocumentError:
 
 
 def _document_meta(
-    path: Path, shown: str, front: dict[str, Any] | None, embedded: dict[str, Any]
+    path: Path,
+    shown: str,
+    front: dict[str, Any] | None,
+    embedded: dict[str, Any],
+    content_hash: str = "",
 ) -> DocumentMeta:
     """Front matter as written; otherwise sidecar > embedded metadata > the file's name.
 
     A file with front matter keeps its metadata there: a sidecar next to it is an error.
+    A `reviewed` record becomes reviewed_by, reviewed_on and review_state, the state comparing
+    the record's hash with `content_hash` (the body of a text file, the bytes of any other).
     """
     shown_sidecar = str(sidecar_path(Path(shown)))
     try:
@@ -253,7 +306,17 @@ def _document_meta(
         name = path.stem.replace("_", " ").replace("-", " ").strip() or path.name
         front = merged(embedded, {"id": f"file-{stem}", "title": name}, _UNREVIEWED)
     written = {**front, **sidecar}
-    fields = {_FIELD_ALIASES.get(key, key): _plain(value) for key, value in written.items()}
+    try:
+        review = review_fields(written, content_hash)
+    except ValueError as exc:
+        where = shown_sidecar if REVIEW_KEY in sidecar else shown
+        raise DocumentError(where, REVIEW_KEY, str(exc)) from exc
+    fields = {
+        _FIELD_ALIASES.get(key, key): _plain(value)
+        for key, value in written.items()
+        if key != REVIEW_KEY
+    }
+    fields.update(review)
     try:
         return DocumentMeta.model_validate(fields)
     except ValidationError as exc:

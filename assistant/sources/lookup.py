@@ -7,13 +7,15 @@ as the index, so a looked-up passage has the same chunk id as the indexed one.
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from labtool.corpus_index import CorpusDocument
-from labtool.rules import RuleSet, load_rules
+from labtool.corpus_index import CorpusDocument, CorpusError, read_document
+from labtool.rules import RulesError, RuleSet, load_rules
 
 from assistant.schema import Passage
 from assistant.sources.documents import (
@@ -22,23 +24,27 @@ from assistant.sources.documents import (
     chunk_document,
     load_document,
     pack_files,
+    read_document_bytes,
 )
 from assistant.text.sentences import number_values
 from assistant.text.tokens import stem
+
+logger = logging.getLogger(__name__)
 
 
 class CorpusLookup:
     """Lazy index of the corpus's chunks by (doc_id, section); loaded once on first use."""
 
-    def __init__(self, corpus_dir: Path) -> None:
+    def __init__(self, corpus_dir: Path, max_bytes: int | None = None) -> None:
         self._corpus_dir = corpus_dir
+        self._max_bytes = max_bytes  # None: the ASSISTANT_MAX_DOCUMENT_BYTES setting
         self._by_section: dict[tuple[str, str], list[Passage]] | None = None
         self._lock = threading.Lock()
 
     def _index(self) -> dict[tuple[str, str], list[Passage]]:
         with self._lock:
             if self._by_section is None:
-                self._by_section = _load(self._corpus_dir)
+                self._by_section = _load(self._corpus_dir, self._max_bytes)
             return self._by_section
 
     def section(self, doc_id: str, section: str) -> list[Passage]:
@@ -75,11 +81,13 @@ def _mentions(text: str, what: str) -> bool:
     return stem(what.lower()) in text.lower()
 
 
-def _load(corpus_dir: Path) -> dict[tuple[str, str], list[Passage]]:
+def _load(corpus_dir: Path, max_bytes: int | None) -> dict[tuple[str, str], list[Passage]]:
     by_section: dict[tuple[str, str], list[Passage]] = defaultdict(list)
     for path in pack_files(corpus_dir):
         try:
-            document = load_document(path, require_front_matter=path.suffix.lower() == ".md")
+            document = load_document(
+                path, require_front_matter=path.suffix.lower() == ".md", max_bytes=max_bytes
+            )
         except DocumentError:
             continue  # broken files: ingestion reports them, lookup skips them
         for chunk in chunk_document(document):
@@ -95,26 +103,94 @@ def _load(corpus_dir: Path) -> dict[tuple[str, str], list[Passage]]:
     return dict(by_section)
 
 
-def load_pack_rules(rules_path: Path, corpus_dir: Path) -> RuleSet:
-    """The rules file, its citations checked against every document of the pack.
+def load_pack_rules(rules_path: Path, corpus_dir: Path, max_bytes: int | None = None) -> RuleSet:
+    """The rules file, its citations checked against every readable document of the pack.
 
-    The lab tool reads the pack's Markdown itself; the documents in other formats (PDF, HTML,
-    text) are read here and handed over with their section headings. Raises RulesError.
+    Every document is read here (Markdown with the lab tool's own reader, other formats with
+    the loader of the index) and handed to the lab tool. A document that cannot be read (not
+    UTF-8, over the size limit, broken) is reported in the log and left out, so it stops nothing
+    but a rules file that cites it, whose error then names the file and its problem. Raises
+    RulesError.
     """
-    extra: dict[str, CorpusDocument] = {}
+    if not corpus_dir.is_dir():  # the lab tool's own message
+        return load_rules(rules_path, corpus_dir=corpus_dir)
+    documents, unreadable = pack_documents(corpus_dir, max_bytes)
+    for problem in unreadable.values():
+        logger.warning("skipped: %s", problem)
+    if not documents:
+        if not unreadable:  # an empty pack: the lab tool reports every citation
+            return load_rules(rules_path, corpus_dir=corpus_dir)
+        problems = "; ".join(unreadable.values())
+        raise RulesError(f"{rules_path}: cannot check citations: no readable document ({problems})")
+    try:
+        return load_rules(rules_path, extra_documents=documents)
+    except RulesError as exc:
+        raise RulesError(_name_unreadable(str(exc), unreadable)) from exc
+
+
+def pack_documents(
+    corpus_dir: Path, max_bytes: int | None = None
+) -> tuple[dict[str, CorpusDocument], dict[str, str]]:
+    """What rules may cite: each readable document by id; and each unreadable one's problem,
+    by the id it declares (or its file name's stem)."""
+    documents: dict[str, CorpusDocument] = {}
+    unreadable: dict[str, str] = {}
     for path in pack_files(corpus_dir):
-        if path.suffix.lower() in MARKDOWN_SUFFIXES:
-            continue
         try:
-            document = load_document(path)
-        except DocumentError:
-            continue  # reported by ingest and `pack check`; a rule citing it fails below
-        sections = tuple(dict.fromkeys(s.path.rsplit(" > ", 1)[-1] for s in document.sections))
-        extra[document.meta.doc_id] = CorpusDocument(
-            doc_id=document.meta.doc_id,
-            title=document.meta.title,
-            sections=sections,
-            path=path,
-            text="",
+            document = _citable(path, max_bytes)
+        except (DocumentError, CorpusError) as exc:
+            unreadable[_declared_id(path)] = str(exc)
+            continue
+        if document is None:
+            continue
+        if document.doc_id in documents:
+            first = documents[document.doc_id].path.name
+            unreadable.setdefault(
+                f"{document.doc_id} (again)",
+                f"{path}: id: {document.doc_id!r} is already used by {first}",
+            )
+            continue
+        documents[document.doc_id] = document
+    return documents, unreadable
+
+
+def _citable(path: Path, max_bytes: int | None) -> CorpusDocument | None:
+    if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        raw = read_document_bytes(path, str(path), max_bytes)
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(path, "content", f"not UTF-8 text (byte {exc.start})") from exc
+        return read_document(path)  # the lab tool's reader: None for a file without an id
+    loaded = load_document(path, max_bytes=max_bytes)
+    return CorpusDocument(
+        doc_id=loaded.meta.doc_id,
+        title=loaded.meta.title,
+        sections=tuple(dict.fromkeys(s.path.rsplit(" > ", 1)[-1] for s in loaded.sections)),
+        path=path,
+        text="",
+    )
+
+
+_ID_LINE = re.compile(rb"^id:\s*[\"']?([^\s\"'#]+)", re.MULTILINE)
+
+
+def _declared_id(path: Path) -> str:
+    """The id an unreadable file declares in its front matter, else its file name's stem."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        head = b""
+    found = _ID_LINE.search(head)
+    return found.group(1).decode("utf-8", "replace") if found else path.stem
+
+
+def _name_unreadable(message: str, unreadable: dict[str, str]) -> str:
+    """Point a rule citing an unreadable document at the file and its problem."""
+    for doc_id, problem in unreadable.items():
+        message = message.replace(
+            f"source doc_id '{doc_id}' is not a document in the corpus",
+            f"source doc_id '{doc_id}' is a document that cannot be read ({problem})",
         )
-    return load_rules(rules_path, corpus_dir=corpus_dir, extra_documents=extra)
+    return message

@@ -62,7 +62,8 @@ CITATION_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 # A number not glued to a preceding letter or digit: "B12" and "NG239" are names, not numbers.
 # Thousands groups first ("1,000"), then plain or decimal numbers ("0.28", decimal comma "0,28").
-_NUMBER = re.compile(r"(?<![^\W_])(\d{1,3}(?:,\d{3})+(?![\d,.]\d)|\d+(?:[.,]\d+)?)")
+NUMBER_PATTERN = r"(?<![^\W_])(\d{1,3}(?:,\d{3})+(?![\d,.]\d)|\d+(?:[.,]\d+)?)"  # group 1
+_NUMBER = re.compile(NUMBER_PATTERN)
 _LIST_PREFIX = re.compile(r"^(\s*(?:[-*+>]\s+|\d+[.)]\s+|#+\s+)*)")
 
 

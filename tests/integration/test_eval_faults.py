@@ -1,9 +1,12 @@
-"""The harness catches what it exists for: each planted fault fails the evaluation.
+"""The harness catches what it exists for: each planted fault fails the evaluation gate.
 
 Faults go in through real seams: another rules file in the settings, a composer function
-replaced in the pipeline, an Assistant whose answers are altered after the guard, a searcher
-that returns the wrong document. Each fault runs on a few reference cases, next to a control
-run of the same cases without the fault, so the failure is the fault's doing.
+replaced in the pipeline, an Assistant whose question or answer is changed around the real
+pipeline, a searcher that returns the wrong document, an answerer the replay process builds by
+import path. Each fault runs on a few reference cases next to a control run of the same cases
+without it; the fault runs are gated at the control's own values (`gate_at`), so each failure
+is the fault's doing. The answer-shape metrics of issue 11 have theirs in
+test_eval_faults_answers.py.
 """
 
 from __future__ import annotations
@@ -14,54 +17,66 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from assistant.config import Settings
 from assistant.evaluation.outcome import EvalOutcome
-from assistant.evaluation.runner import pack_cases, run_evaluation
+from assistant.evaluation.runner import run_evaluation
 from assistant.pipeline import Assistant
 from assistant.retrieval.hybrid import get_searcher
 from assistant.schema import AnswerResult, Passage
-
-DEFAULT_CASES = pack_cases(Settings())
+from tests.integration.eval_faults import (
+    Altered,
+    answer_anyway,
+    b12_cases,
+    check,
+    gate_at,
+    refuse,
+    stamp_process,
+    with_parts,
+    write_cases,
+)
 
 pytestmark = pytest.mark.integration
 
 FAULT_CASES = (
     "b12-180-ngl-indeterminate",
     "b12-181-ngl-indeterminate",
+    "b12-negative-value",
     "q-nice-total-b12-cutoffs",
     "q-next-test-indeterminate",
     "q-oral-dose-malabsorption",
     "q-review-after-treatment",
     "q-pregnancy-test-choice",
+    "oos-hypertension",
 )
-
-
-def subset(folder: Path, ids: tuple[str, ...]) -> Path:
-    """A cases file holding only the named reference cases, copied from the B12 pack's cases."""
-    chosen: list[dict[str, Any]] = []
-    for path in sorted(DEFAULT_CASES.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        chosen.extend(case for case in data["cases"] if case["id"] in ids)
-    assert {case["id"] for case in chosen} == set(ids)
-    target = folder / "cases.yaml"
-    target.write_text(yaml.safe_dump({"cases": chosen}, allow_unicode=True), encoding="utf-8")
-    return target
-
-
-def check(outcome: EvalOutcome, metric: str) -> bool:
-    return next(c.passed for c in outcome.gate if c.metric == metric)
 
 
 @pytest.fixture(scope="module")
 def cases_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return subset(tmp_path_factory.mktemp("fault-cases"), FAULT_CASES)
+    return write_cases(tmp_path_factory.mktemp("fault-cases"), b12_cases(FAULT_CASES))
+
+
+@pytest.fixture(scope="module")
+def control(
+    indexed_settings: Settings, cases_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> EvalOutcome:
+    """The same cases without any fault, gated by the pack's committed baseline."""
+    return run_evaluation(
+        indexed_settings,
+        cases_path=cases_file,
+        report_dir=tmp_path_factory.mktemp("control"),
+        echo=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def control_gate(control: EvalOutcome, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return gate_at(control, tmp_path_factory.mktemp("gate") / "baseline.json")
 
 
 @pytest.fixture
 def evaluate(
-    indexed_settings: Settings, cases_file: Path, tmp_path: Path
+    indexed_settings: Settings, cases_file: Path, control_gate: Path, tmp_path: Path
 ) -> Callable[..., EvalOutcome]:
     def run(settings: Settings | None = None, **seams: Any) -> EvalOutcome:
         return run_evaluation(
@@ -69,23 +84,21 @@ def evaluate(
             cases_path=cases_file,
             report_dir=tmp_path / "report",
             echo=False,
+            baseline_path=control_gate,
             **seams,
         )
 
     return run
 
 
-@pytest.fixture(scope="module")
-def control(
-    indexed_settings: Settings, cases_file: Path, tmp_path_factory: pytest.TempPathFactory
-) -> EvalOutcome:
-    """The same cases without any fault: every metric a fault test relies on passes."""
-    return run_evaluation(
-        indexed_settings,
-        cases_path=cases_file,
-        report_dir=tmp_path_factory.mktemp("control"),
-        echo=False,
-    )
+def evidence(outcome: EvalOutcome, metric: str) -> list[Any]:
+    return [
+        e
+        for s in outcome.assistant.cases
+        for m in s.failures
+        if m.name == metric
+        for e in m.evidence
+    ]
 
 
 @pytest.mark.parametrize(
@@ -97,6 +110,13 @@ def control(
         "citation_structure",
         "citation_sources",
         "recall@5",
+        "required_content",
+        "forbidden_content",
+        "behavior",
+        "abstention",
+        "tool_call",
+        "determinism",
+        "no_crash",
     ],
 )
 def test_the_control_run_passes(control: EvalOutcome, metric: str) -> None:
@@ -160,10 +180,7 @@ class InventsANumber:
     def ask(self, question: str, **kwargs: Any) -> AnswerResult:
         result = self._assistant.ask(question, **kwargs)
         invented = "Deficiency is confirmed below 190 ng/L [1]."
-        body, heading, rest = result.answer.partition("### References")
-        return result.model_copy(
-            update={"answer": f"{body.rstrip()}\n\n{invented}\n\n{heading}{rest}"}
-        )
+        return with_parts(result, direct=f"{result.direct}\n\n{invented}".strip())
 
 
 def test_an_answer_with_an_invented_number_is_caught(
@@ -205,6 +222,7 @@ def test_a_retriever_that_returns_the_wrong_document_is_caught(
 
     assert not outcome.passed
     assert not check(outcome, "recall@5")
+    assert not check(outcome, "mrr@5")
     assert outcome.assistant.metrics["recall@5"].value < 0.5
     # The evidence names what was retrieved instead.
     evidence = [
@@ -216,3 +234,117 @@ def test_a_retriever_that_returns_the_wrong_document_is_caught(
     ]
     assert evidence
     assert all("ferritin" in detail for detail in evidence)
+
+
+# --- content, behaviour, scope, tool input ---------------------------------------------
+
+
+def test_an_answer_to_another_question_is_caught_by_required_content(
+    indexed_settings: Settings, evaluate: Callable[..., EvalOutcome]
+) -> None:
+    other = Altered(indexed_settings, question=lambda q: "How is pernicious anaemia treated?")
+
+    outcome = evaluate(answerer=other)
+
+    assert not check(outcome, "required_content")
+    assert {e.detail for e in evidence(outcome, "required_content")} == {"required, not found"}
+
+
+def test_a_forbidden_statement_is_caught(
+    indexed_settings: Settings, evaluate: Callable[..., EvalOutcome]
+) -> None:
+    def overclaim(result: AnswerResult, _: str) -> AnswerResult:
+        return with_parts(result, direct=f"{result.direct} Deficiency is confirmed.".strip())
+
+    outcome = evaluate(answerer=Altered(indexed_settings, overclaim))
+
+    assert not check(outcome, "forbidden_content")
+    assert any(
+        "Deficiency is confirmed" in e.detail for e in evidence(outcome, "forbidden_content")
+    )
+
+
+def test_refusing_answerable_questions_is_caught_by_behaviour(
+    indexed_settings: Settings, evaluate: Callable[..., EvalOutcome]
+) -> None:
+    outcome = evaluate(answerer=Altered(indexed_settings, refuse))
+
+    assert not check(outcome, "behavior")
+    assert "expected answer, got abstain" in {e.text for e in evidence(outcome, "behavior")}
+
+
+def test_answering_an_out_of_scope_question_is_caught_by_abstention(
+    indexed_settings: Settings, evaluate: Callable[..., EvalOutcome]
+) -> None:
+    real = Assistant(indexed_settings)
+    instead = answer_anyway(real, "What B12 level confirms deficiency?")
+
+    outcome = evaluate(answerer=Altered(indexed_settings, instead))
+
+    assert not check(outcome, "abstention")
+    assert not check(outcome, "behavior")
+    assert [e.text for e in evidence(outcome, "abstention")] == ["expected abstain, got answer"]
+
+
+def test_a_lab_value_passed_with_the_wrong_unit_is_caught_by_tool_call(
+    indexed_settings: Settings, evaluate: Callable[..., EvalOutcome]
+) -> None:
+    misread = Altered(indexed_settings, question=lambda q: q.replace("ng/L", "pmol/L"))
+
+    outcome = evaluate(answerer=misread)
+
+    assert not check(outcome, "tool_call")
+    assert not check(outcome, "lab_exactness")
+    assert "not passed to tool" in {e.detail for e in evidence(outcome, "tool_call")}
+
+
+# --- determinism and crashes -------------------------------------------------------------
+
+
+class Alternating(Altered):
+    """Every second answer comes with its sections in the reverse order."""
+
+    def ask(self, question: str, **kwargs: Any) -> AnswerResult:
+        result = super().ask(question, **kwargs)
+        if self.calls % 2 == 0 and len(result.sections) > 1:
+            return with_parts(result, sections=result.sections[::-1])
+        return result
+
+
+def test_an_answer_that_changes_between_two_runs_is_caught(
+    indexed_settings: Settings, evaluate: Callable[..., EvalOutcome]
+) -> None:
+    outcome = evaluate(answerer=Alternating(indexed_settings))
+
+    assert not check(outcome, "determinism")
+    assert all(e.text == "two runs differ" for e in evidence(outcome, "determinism"))
+
+
+def test_an_answer_that_depends_on_the_process_is_caught_only_across_processes(
+    indexed_settings: Settings, evaluate: Callable[..., EvalOutcome]
+) -> None:
+    spec = "tests.integration.eval_faults:process_stamped"
+
+    in_process = evaluate(answerer=Altered(indexed_settings, stamp_process))
+    across = evaluate(answerer_factory=spec)
+
+    assert check(in_process, "determinism"), "one process always agrees with itself"
+    assert across.meta.cross_process
+    assert not check(across, "determinism")
+    assert all("Answered by worker" in e.detail for e in evidence(across, "determinism"))
+
+
+class CrashesOnce(Altered):
+    def ask(self, question: str, **kwargs: Any) -> AnswerResult:
+        if "pregnan" in question.lower():
+            raise RuntimeError("planted crash")
+        return super().ask(question, **kwargs)
+
+
+def test_a_crash_is_caught_by_no_crash(
+    indexed_settings: Settings, evaluate: Callable[..., EvalOutcome]
+) -> None:
+    outcome = evaluate(answerer=CrashesOnce(indexed_settings))
+
+    assert not check(outcome, "no_crash")
+    assert [e.detail for e in evidence(outcome, "no_crash")] == ["RuntimeError: planted crash"]

@@ -6,16 +6,21 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+import yaml
 
 from assistant.config import Settings
 from assistant.evaluation.gate import load_baseline
 from assistant.evaluation.outcome import EvalOutcome
+from assistant.evaluation.replay import replay_signatures
 from assistant.evaluation.reports import render_summary
 from assistant.evaluation.runner import BASELINE_FILE, pack_cases, run_evaluation
+from tests.integration.eval_faults import b12_cases, write_cases
+from tests.unit.evaluation.test_committed_baselines import PINNED
 
 DEFAULT_BASELINE = pack_cases(Settings()) / BASELINE_FILE
 
@@ -36,6 +41,8 @@ def test_the_evaluation_passes_its_committed_baseline(outcome: tuple[EvalOutcome
     assert result.passed, render_summary(result)
     gated = set(load_baseline(DEFAULT_BASELINE).gated)
     assert {c.metric for c in result.gate} == gated
+    assert set(PINNED["b12"]) <= gated  # the pinned floors are all gated (and held: unit test)
+    assert result.meta.cross_process, "determinism compared with a run in another process"
     # The floors that must never be relaxed: no unsupported number, no stated cut-off the rules
     # file lacks, no crash.
     assert result.assistant.value("unsupported_numbers") == 0
@@ -86,5 +93,45 @@ def test_the_second_pack_passes_its_own_gate(tmp_path: Path) -> None:
     result = run_evaluation(settings, report_dir=tmp_path / "report", echo=False)
     assert result.passed, render_summary(result)
     assert result.meta.case_count >= 40
+    assert set(PINNED["diabetes"]) <= {c.metric for c in result.gate}
     assert result.assistant.value("unsupported_numbers") == 0
     assert result.assistant.value("threshold_inconsistencies") == 0
+
+
+# Lab values, follow-ups (history), patient wording, several values, out of scope.
+REPLAYED = (
+    "b12-180-ngl-indeterminate",
+    "q-nice-total-b12-cutoffs",
+    "q-next-test-indeterminate",
+    "q-review-after-treatment",
+    "oos-hypertension",
+)
+
+
+def test_two_fresh_processes_give_the_same_answers_citations_labs_and_retrieval(
+    indexed_settings: Settings, tmp_path: Path
+) -> None:
+    """The same cases in two new processes, each with cold caches and its own hash seed."""
+    followups = [c["id"] for c in b12_cases_with_tag("follow-up")][:3]
+    patient = [c["id"] for c in b12_cases_with_tag("patient")][:2]
+    several = [c["id"] for c in b12_cases_with_tag("several")][:2]
+    ids = [*REPLAYED, *followups, *patient, *several]
+    cases = write_cases(tmp_path / "cases", b12_cases(ids))
+    env = dict(os.environ)
+
+    first = replay_signatures(indexed_settings, cases, ids, env={**env, "PYTHONHASHSEED": "1"})
+    second = replay_signatures(indexed_settings, cases, ids, env={**env, "PYTHONHASHSEED": "2"})
+
+    assert set(first) == set(second) == set(ids)
+    for case_id in ids:
+        assert first[case_id] == second[case_id], case_id
+    for field in ("answer: ", "citations: ", "labs: ", "retrieved: "):
+        assert all(field in signature for signature in first.values()), field
+
+
+def b12_cases_with_tag(tag: str) -> list[dict[str, object]]:
+    found: list[dict[str, object]] = []
+    for path in sorted(DEFAULT_BASELINE.parent.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        found.extend(c for c in data["cases"] if tag in c.get("tags", []))
+    return found

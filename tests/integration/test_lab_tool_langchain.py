@@ -51,7 +51,7 @@ def test_tool_call_returns_the_rendered_report_and_the_json_artifact() -> None:
     assert isinstance(message, ToolMessage)
     assert "MISSING_UNIT" in message.content
     assert message.artifact["errors"][0]["code"] == "MISSING_UNIT"
-    assert set(message.artifact) == {"findings", "conclusions", "conflicts", "errors"}
+    assert set(message.artifact) == {"findings", "conclusions", "conflicts", "errors", "notices"}
 
 
 async def test_async_tool_call_gives_the_same_artifact() -> None:

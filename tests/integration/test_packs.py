@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer.extractive import DIFFERENCES_HEADING
+from assistant.answer.lab_section import LAB_HEADING
+from assistant.answer.parts import MORE_DETAIL_HEADING
+from assistant.answer.references import REFERENCES_HEADING
 from assistant.app.packs import check_pack, new_pack
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.index.build import run_ingest
@@ -138,7 +142,11 @@ def test_mixed_pack_answers_under_its_documents_headings(
     assert re.search(expected, result.answer)
     headings = {c.section.rsplit(" > ", 1)[-1] for c in result.citations}
     shown = [line[4:] for line in result.answer.splitlines() if line.startswith("### ")]
-    section_headings = [h for h in shown if h != "References"]
+    frame = {
+        h.removeprefix("### ")
+        for h in (REFERENCES_HEADING, MORE_DETAIL_HEADING, DIFFERENCES_HEADING, LAB_HEADING)
+    }
+    section_headings = [h for h in shown if h not in frame]
     derived = {section.heading for section in mixed.resources.domain().sections}
     assert section_headings
     assert set(section_headings) <= headings | derived

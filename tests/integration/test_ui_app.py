@@ -1,13 +1,18 @@
-"""The served Gradio app over the real pipeline and index, called through gradio_client."""
+"""The served Gradio app over the real pipeline and index, called through gradio_client and
+plain HTTP: the API (with follow-ups), the chat turn, and the served app's guards (login rate
+limit, allowed hosts, no uploads, private page events, the port-in-use message)."""
 
 from __future__ import annotations
 
+import math
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
+import httpx
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError, AuthenticationError
@@ -15,14 +20,23 @@ from pydantic import SecretStr
 
 from assistant.app import messages as ui_messages
 from assistant.app.feedback import FeedbackStore
-from assistant.app.ui import ChatHandlers, build_app, launch
+from assistant.app.security import FREE_ATTEMPTS
+from assistant.app.ui import ChatHandlers, ServeError, build_app, launch
 from assistant.config import ServeSettings, Settings
 from assistant.pipeline import Assistant
 from assistant.schema import AnswerResult
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    # Gradio's queue calls pandas options that pandas 3 deprecates: noise, not our code.
+    pytest.mark.filterwarnings("ignore::Warning:gradio.queueing"),
+]
 
 SEED_QUESTION = "What is the recommended vitamin B12 level for treating anemia?"
+FIRST = "What B12 level confirms deficiency?"
+FOLLOW_UP = "and for how long?"
+LAB_MESSAGE = "B12 240 ng/L, MMA 410 nmol/L"
+PASSWORD = "correct horse battery"
 
 
 def free_port() -> int:
@@ -61,6 +75,11 @@ def reference(indexed_settings: Settings) -> Assistant:
     return Assistant(indexed_settings)
 
 
+@pytest.fixture(scope="module")
+def client(served: Served) -> Client:
+    return Client(served.url, verbose=False)
+
+
 def test_server_listens_on_localhost_with_the_configured_queue(served: Served) -> None:
     assert served.url.startswith("http://127.0.0.1:")
     assert served.app.share is False
@@ -69,9 +88,9 @@ def test_server_listens_on_localhost_with_the_configured_queue(served: Served) -
 
 
 def test_chat_endpoint_takes_just_the_question_and_returns_the_cited_answer(
-    served: Served, reference: Assistant
+    client: Client, reference: Assistant
 ) -> None:
-    answer = Client(served.url, verbose=False).predict(SEED_QUESTION, api_name="/chat")
+    answer = client.predict(SEED_QUESTION, api_name="/chat")
 
     expected = reference.ask(SEED_QUESTION)
     assert not expected.refused
@@ -80,80 +99,178 @@ def test_chat_endpoint_takes_just_the_question_and_returns_the_cited_answer(
     assert all(f"[{c.n}]" in answer for c in expected.citations)
 
 
-def test_chat_endpoint_takes_the_audience(served: Served, reference: Assistant) -> None:
-    client = Client(served.url, verbose=False)
+def test_chat_endpoint_follows_up_on_the_conversation_it_is_given(
+    client: Client, reference: Assistant
+) -> None:
+    first = client.predict(FIRST, api_name="/chat")
+    history = [{"role": "user", "content": FIRST}, {"role": "assistant", "content": first}]
 
-    answer = client.predict(SEED_QUESTION, "patient", api_name="/chat")
+    follow_up = client.predict(FOLLOW_UP, history, api_name="/chat")
+
+    expected = reference.ask(FOLLOW_UP, history=history)
+    assert follow_up == expected.answer
+    assert not expected.refused
+    assert follow_up != reference.ask(FOLLOW_UP).answer  # the history made the difference
+
+
+def test_chat_endpoint_takes_the_audience(client: Client, reference: Assistant) -> None:
+    answer = client.predict(SEED_QUESTION, [], "patient", api_name="/chat")
+    older_client = client.predict(SEED_QUESTION, "patient", api_name="/chat")  # before history
 
     assert answer == reference.ask(SEED_QUESTION, audience="patient").answer
     assert answer != reference.ask(SEED_QUESTION, audience="clinician").answer
+    assert older_client == answer
 
 
-def test_ask_endpoint_returns_citations_with_review_status_and_date(served: Served) -> None:
-    payload = Client(served.url, verbose=False).predict(SEED_QUESTION, api_name="/ask")
+def test_the_approved_only_switch_reaches_the_search(
+    client: Client, indexed_settings: Settings, reference: Assistant
+) -> None:
+    retrieval = indexed_settings.retrieval.model_copy(update={"approved_only": True})
+    approved = Assistant(indexed_settings.model_copy(update={"retrieval": retrieval}))
+
+    payload = client.predict(SEED_QUESTION, [], "clinician", True, api_name="/ask")
+
+    assert AnswerResult.model_validate(payload) == approved.ask(SEED_QUESTION)
+    assert payload != reference.ask(SEED_QUESTION).model_dump(mode="json")
+
+
+def test_ask_endpoint_returns_the_answer_with_its_citations_and_review_status(
+    client: Client,
+) -> None:
+    payload = client.predict(SEED_QUESTION, api_name="/ask")
 
     result = AnswerResult.model_validate(payload)
     assert result.citations
-    assert all(c.text and c.last_reviewed for c in result.citations)
+    assert all(c.text and c.review_status and c.review_state for c in result.citations)
 
 
-def test_a_question_outside_the_corpus_is_refused(served: Served) -> None:
-    payload = Client(served.url, verbose=False).predict(
-        "What is the capital of France?", api_name="/ask"
+def test_a_question_outside_the_corpus_is_refused(client: Client) -> None:
+    result = AnswerResult.model_validate(
+        client.predict("What is the capital of France?", api_name="/ask")
     )
 
-    result = AnswerResult.model_validate(payload)
     assert result.refused
     assert result.citations == []
 
 
 @pytest.mark.parametrize(
-    ("question", "audience", "message"),
-    [("   ", "clinician", "empty"), (SEED_QUESTION, "robot", "audience")],
-    ids=["empty-question", "unknown-audience"],
+    ("question", "history", "audience", "message"),
+    [
+        ("   ", None, "clinician", "empty"),
+        (SEED_QUESTION, None, "robot", "audience"),
+        (SEED_QUESTION, [1, 2], "clinician", "history must be a list"),
+    ],
+    ids=["empty-question", "unknown-audience", "malformed-history"],
 )
 def test_bad_input_is_a_clear_error_not_a_crash(
-    served: Served, question: str, audience: str, message: str
+    client: Client, question: str, history: object, audience: str, message: str
 ) -> None:
-    client = Client(served.url, verbose=False)
-
     with pytest.raises(AppError, match=message):
-        client.predict(question, audience, api_name="/chat")
+        client.predict(question, history, audience, api_name="/chat")
     assert client.predict(SEED_QUESTION, api_name="/chat")  # the server still answers
 
 
-def test_chat_turn_shows_each_cited_passage_as_a_source_card(
+def test_the_api_page_documents_types_and_only_the_two_endpoints(client: Client) -> None:
+    api = client.view_api(print_info=False, return_format="dict")
+
+    assert set(api["named_endpoints"]) == {"/chat", "/ask"}
+    assert api["unnamed_endpoints"] == {}
+    chat = api["named_endpoints"]["/chat"]
+    assert chat["parameters"][1]["parameter_name"] == "history"
+    assert chat["returns"][0]["type"]["type"] == "string"
+    returned = api["named_endpoints"]["/ask"]["returns"][0]["type"]
+    assert {"answer", "citations", "labs", "followups"} <= set(returned["properties"])
+
+
+def test_page_events_cannot_be_called_by_a_client(served: Served, client: Client) -> None:
+    private = [i for i, fn in served.app.fns.items() if fn.api_visibility == "private"]
+    assert private
+
+    for index in private[:3]:
+        with pytest.raises((ValueError, AppError, KeyError)):
+            client.predict(FIRST, fn_index=index)
+
+
+def test_uploads_are_refused_and_other_hosts_are_not_answered(served: Served) -> None:
+    upload = httpx.post(
+        f"{served.url}gradio_api/upload", files={"files": ("notes.txt", b"x" * 2048)}
+    )
+    rebinding = httpx.get(served.url, headers={"Host": "attacker.example"})
+    page = httpx.get(served.url)
+
+    assert upload.status_code == 403
+    assert rebinding.status_code == 400
+    assert page.status_code == 200
+
+
+def test_a_lab_message_turn_shows_a_table_with_one_row_per_value(
     reference: Assistant, tmp_path: Path
 ) -> None:
-    store = FeedbackStore(tmp_path / "feedback.jsonl")
-    handlers = ChatHandlers(lambda: reference, store)
+    handlers = ChatHandlers(lambda: reference, FeedbackStore(tmp_path / "feedback.jsonl"))
 
-    *_, (messages, turns) = handlers.respond(SEED_QUESTION, [], "clinician", {})
+    *_, (messages, turns) = handlers.respond(LAB_MESSAGE, [], "clinician", {})
 
-    expected = reference.ask(SEED_QUESTION)
-    cards = [m for m in messages if m.get("metadata", {}).get("title", "").startswith("[")]
-    assert len(cards) == len(expected.citations)
-    for card, citation in zip(cards, expected.citations, strict=True):
-        assert ui_messages.escape_html(citation.text) in card["content"]
-        assert citation.last_reviewed in card["content"]
-    assert turns[1].doc_ids == list(dict.fromkeys(c.doc_id for c in expected.citations))
-
-    history = [{"role": "user", "content": SEED_QUESTION}, *messages]
-    handlers.rate(turns, history, gr.LikeData(None, {"index": 1, "value": [], "liked": True}))
-    (record,) = store.read_all()
-    assert (record.rating, record.answer) == ("like", expected.answer)
+    expected = reference.ask(LAB_MESSAGE)
+    assert expected.labs is not None
+    (message,) = messages
+    shown = message["content"]
+    assert shown.count('<th scope="row">') == len({f.analyte for f in expected.labs.findings})
+    for finding in expected.labs.findings:
+        assert finding.category_label in shown
+        assert finding.rule_id is None or finding.rule_id not in shown
+    assert ui_messages.history_for_assistant([*messages])[0]["content"] == expected.answer
+    assert turns[1].answer == expected.answer
 
 
-def test_login_is_required_when_configured(indexed_settings: Settings) -> None:
+def test_the_port_in_use_message_names_the_settings_that_change_it(
+    indexed_settings: Settings,
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = indexed_settings.model_copy(update={"serve": ServeSettings(port=port)})
+        app = build_app(settings)
+
+        with pytest.raises(ServeError) as refused:
+            launch(app, settings, block=False)
+
+    assert "--port" in str(refused.value)
+    assert "ASSISTANT_SERVE__PORT" in str(refused.value)
+    assert "GRADIO_SERVER_PORT" not in str(refused.value)
+
+
+def test_a_login_is_required_rate_limited_and_plain_http_off_loopback_warned(
+    indexed_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     server = serve_in_background(
-        indexed_settings, username="clinic", password=SecretStr("correct horse")
+        indexed_settings, host="0.0.0.0", username="clinic", password=SecretStr(PASSWORD)
     )
+    url = f"http://127.0.0.1:{server.settings.serve.port}/"
     try:
+        assert "WARNING: serving on 0.0.0.0 over plain HTTP" in capsys.readouterr().err
         with pytest.raises(AuthenticationError):
-            Client(server.url, verbose=False).predict(SEED_QUESTION, api_name="/chat")
-        with pytest.raises(ValueError, match="Could not login"):
-            Client(server.url, auth=("clinic", "wrong"), verbose=False)
-        client = Client(server.url, auth=("clinic", "correct horse"), verbose=False)
+            Client(url, verbose=False).predict(SEED_QUESTION, api_name="/chat")
+        client = Client(url, auth=("clinic", PASSWORD), verbose=False)
         assert client.predict(SEED_QUESTION, api_name="/chat")
+
+        # Someone guessing passwords as fast as the server answers.
+        started = time.perf_counter()
+        statuses = [
+            httpx.post(
+                f"{url}login", data={"username": "clinic", "password": f"guess {n}"}
+            ).status_code
+            for n in range(100)
+        ]
+        seconds = time.perf_counter() - started
+        right = httpx.post(f"{url}login", data={"username": "clinic", "password": PASSWORD})
     finally:
         server.app.close()
+
+    checked = statuses.count(400)
+    print(f"\nlogin: 100 wrong passwords in {seconds:.2f} s: {checked} checked, the rest refused")
+    assert statuses[:FREE_ATTEMPTS] == [400] * FREE_ATTEMPTS  # a few typos are free
+    # Then each check waits twice as long as the one before: in T seconds, log2(T + 1) more.
+    assert checked <= FREE_ATTEMPTS + 1 + math.log2(seconds + 1)
+    assert set(statuses) == {400, 429}
+    assert right.status_code == 429  # ... the right password too, until the wait is over

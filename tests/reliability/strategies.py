@@ -6,6 +6,9 @@ from the parser's own tables, so the fuzzing does not share the implementation's
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from hypothesis import strategies as st
 
 ANALYTE_SPELLINGS = [
@@ -98,3 +101,84 @@ HISTORIES = st.lists(
     max_size=4,
 )
 AUDIENCES = st.sampled_from(["clinician", "patient"])
+
+
+# --- Lab values as people write them and programs render them (tests/reliability/test_lab_fuzz.py)
+# Each drawn value knows the number a person reads on screen, written from the digits up here
+# (not by the lab tool's own reader), so the fuzzing compares the tool with a reader of its own.
+
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"]  # zero-width, soft hyphen
+BIDI_CONTROLS = [
+    "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",  # embeddings, overrides, pop
+    "\u2066", "\u2067", "\u2068", "\u2069",  # isolates
+    "\u200e", "\u200f", "\u061c",  # marks
+]  # fmt: skip
+GROUP_SEPARATORS = [" ", "\u00a0", "\u202f", "\u2009", ","]  # space, NBSP, narrow NBSP, thin, comma
+DIGIT_SCRIPTS = {
+    "ascii": "0123456789",
+    "arabic-indic": "٠١٢٣٤٥٦٧٨٩",
+    "extended arabic-indic": "۰۱۲۳۴۵۶۷۸۹",
+    "full-width": "０１２３４５６７８９",
+    "devanagari": "०१२३४५६७८९",
+}
+# (name as written, analyte key, unit): tests the B12 pack classifies without more context.
+LAB_TESTS = [
+    ("B12", "b12", "ng/L"), ("B12", "b12", "pmol/L"), ("vitamin B12", "b12", "pg/mL"),
+    ("MMA", "mma", "nmol/L"), ("methylmalonic acid", "mma", "µmol/L"),
+    ("folate", "folate", "nmol/L"), ("serum folate", "folate", "µg/L"),
+    ("active B12", "holotc", "pmol/L"), ("holoTC", "holotc", "pmol/L"),
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WrittenValue:
+    """A lab value as typed: the text, the number a person reads, where the number ends."""
+
+    text: str
+    analyte: str
+    unit: str
+    number: Decimal  # what a person reads on screen
+    number_end: int  # index in `text` just after the number
+
+
+def _spell(digits: str, script: str) -> str:
+    table = str.maketrans("0123456789", DIGIT_SCRIPTS[script])
+    return digits.translate(table)
+
+
+@st.composite
+def written_values(draw: st.DrawFn) -> WrittenValue:
+    """A test name, a number written in one of the ways people write it, and its unit."""
+    name, analyte, unit = draw(st.sampled_from(LAB_TESTS))
+    whole = draw(st.integers(min_value=0, max_value=99_999))
+    decimals = draw(st.sampled_from([0, 0, 0, 1, 2]))
+    fraction = str(draw(st.integers(min_value=0, max_value=10**decimals - 1))).zfill(decimals)
+    fraction = fraction if decimals else ""
+    style = draw(st.sampled_from(["point", "point", "comma"]))  # decimal point or comma
+    separator = draw(st.sampled_from(["", "", *GROUP_SEPARATORS]))
+    if style == "comma" and separator == ",":
+        separator = " "  # "1 200,5": a writer of decimal commas groups with spaces
+    digits = str(whole)
+    groups = [digits[max(0, i - 3) : i] for i in range(len(digits), 0, -3)][::-1]
+    script = draw(st.sampled_from([*DIGIT_SCRIPTS, "ascii", "ascii"]))
+    written = (
+        separator.join(_spell(g, script) for g in groups) if separator else _spell(digits, script)
+    )
+    if fraction:
+        written += ("." if style == "point" else ",") + _spell(fraction, script)
+    number = Decimal(f"{whole}.{fraction}" if fraction else digits)
+    gap = draw(st.sampled_from([" ", ": ", " = ", " was ", " level "]))
+    head = f"{name}{gap}"
+    text = f"{head}{written} {unit}"
+    return WrittenValue(text, analyte, unit, number, len(head) + len(written))
+
+
+def insert_at(text: str, positions: list[int], characters: list[str]) -> str:
+    """`text` with characters[i] inserted before index positions[i] (positions ascending)."""
+    out, last = [], 0
+    for position, character in zip(positions, characters, strict=True):
+        out.append(text[last:position])
+        out.append(character)
+        last = position
+    out.append(text[last:])
+    return "".join(out)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -36,14 +37,24 @@ pytestmark = pytest.mark.integration
 
 QUESTION = "What B12 level confirms deficiency?"
 STARTUP_SECONDS = 120
-_PROGRESS = re.compile(rb"embedding:[^\r\n]*?\|\s*(\d+)/(\d+)")
-# `assistant ingest` exactly, with batches small enough that a kill lands between two of them
-# whatever the shipped batch size is (the code path is the same at any size).
-SMALL_BATCH_INGEST = """
+FIRST_BATCH_STORED = "@@first-batch-stored@@"
+SMALL_BATCH = 32
+# `assistant ingest` exactly, in batches small enough that the run has many, with one hook: once
+# the first batch is stored the process says so on stdout and then waits for stdin, which the
+# test never writes. The test kills it on that signal, so the kill lands between two batches
+# by construction, not by timing.
+BLOCKING_INGEST = f"""
 import sys
 import assistant.index.embeddings as embeddings
+import assistant.index.store as store
 assert embeddings.BATCH_SIZE > 0
-embeddings.BATCH_SIZE = 32
+embeddings.BATCH_SIZE = {SMALL_BATCH}
+stored_batch = store.ChunkStore.upsert
+def upsert_then_wait(self, *args, **kwargs):
+    stored_batch(self, *args, **kwargs)
+    print("{FIRST_BATCH_STORED}", flush=True)
+    sys.stdin.read()  # blocks until the test kills this process
+store.ChunkStore.upsert = upsert_then_wait
 from assistant.app.cli import main
 sys.argv[0] = "assistant"
 main()
@@ -80,39 +91,41 @@ def expected_chunks(corpus_dir: Path) -> dict[str, tuple[str, str]]:
     return expected
 
 
-def kill_ingest_after_first_batch(env: dict[str, str]) -> str:
-    """Run `assistant ingest` (in small batches), SIGKILL it once its progress shows stored
-    chunks; its stderr."""
+def kill_ingest_after_first_batch(env: dict[str, str]) -> None:
+    """Run `assistant ingest`, and SIGKILL it when it reports its first batch stored (it waits
+    for that kill: see BLOCKING_INGEST)."""
+    marker = FIRST_BATCH_STORED.encode()
     process = subprocess.Popen(
-        [sys.executable, "-c", SMALL_BATCH_INGEST, "ingest"],
+        [sys.executable, "-c", BLOCKING_INGEST, "ingest"],
         cwd=PROJECT_ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
-    assert process.stderr is not None
+    assert process.stdout is not None
     output = b""
-    deadline = time.monotonic() + STARTUP_SECONDS
     try:
-        while time.monotonic() < deadline:
-            data = os.read(process.stderr.fileno(), 4096)
+        while marker not in output:
+            # The timeout only ends a run that never signals (a hang); it decides nothing.
+            ready, _, _ = select.select([process.stdout], [], [], STARTUP_SECONDS)
+            data = os.read(process.stdout.fileno(), 4096) if ready else b""
             if not data:
-                break  # the process ended: it finished before it could be killed
+                break  # the process ended (or hung) without storing a batch
             output += data
-            progress = [(int(done), int(total)) for done, total in _PROGRESS.findall(output)]
-            # The bar advances after a batch is stored: a partial count means chunks written.
-            if any(0 < done < total for done, total in progress):
-                process.send_signal(signal.SIGKILL)
-                break
+        if marker in output:
+            assert process.poll() is None, "it waits to be killed after its first batch"
+            process.send_signal(signal.SIGKILL)
     finally:
-        if process.poll() is None and process.returncode != -signal.SIGKILL:
-            process.kill()  # timed out: do not leave it running
+        if process.poll() is None and marker not in output:
+            process.kill()  # no signal came: do not leave it running
         process.wait(timeout=60)
-        process.stderr.close()
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
     shown = output.decode(errors="replace")[-2000:]
+    assert marker in output, f"no batch stored: {shown}"
     assert process.returncode == -signal.SIGKILL, f"not killed (exit {process.returncode}): {shown}"
-    assert b"embedding:" in output, shown
-    return output.decode(errors="replace")
 
 
 def test_ingest_killed_mid_run_and_run_again_leaves_exactly_the_expected_chunks(
@@ -132,7 +145,7 @@ def test_ingest_killed_mid_run_and_run_again_leaves_exactly_the_expected_chunks(
 
     interrupted = open_store(settings)
     stored_before = interrupted.count()
-    assert 0 < stored_before < len(expected), "killed after writing some chunks, not all"
+    assert stored_before == SMALL_BATCH < len(expected), "killed after exactly one batch"
     assert interrupted.manifest().corpus_hash == "", "a killed run must not look complete"
 
     report = run_ingest(settings)  # what `assistant ingest` runs, again

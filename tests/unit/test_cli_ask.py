@@ -139,7 +139,9 @@ def test_unreadable_history_is_a_clear_error(
 def test_unknown_audience_is_refused(fake_assistant: type[RecordingAssistant]) -> None:
     result = runner.invoke(app, ["ask", "question", "--audience", "doctor"])
     assert result.exit_code == 2
-    assert "--audience must be 'clinician' or 'patient'" in result.output
+    shown = " ".join(result.output.replace("│", " ").split())
+    assert "'--audience'" in shown
+    assert "'doctor' is not one of 'clinician', 'patient'" in shown
     assert fake_assistant.calls == []
 
 

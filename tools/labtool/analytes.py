@@ -134,6 +134,13 @@ _NOT_NAMES = words(
     women male female boy girl child children adult adults infant baby aged age old pregnant
     pregnancy trimester gestation"""
 )
+
+
+def ordinary_word(word: str) -> bool:
+    """A general English or generic lab word that never names a test (nor a unit)."""
+    return word.lower() in _NOT_NAMES
+
+
 _NAME_WORD = re.compile(r"(?<!\w)[^\W\d_]\w*")
 _TRAILING_GAP = re.compile(r"[\s:=(\[~\-–]*$")
 _SHORT = 2  # a word this short ("D", "T4") is read with the word before it ("vitamin D")

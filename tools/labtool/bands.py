@@ -7,8 +7,9 @@ only when every band it touches has that category.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cached_property
 
 from labtool.rules_model import Band, NearThreshold, Plausible, Rule
 from labtool.units import UnitRule, convert
@@ -84,10 +85,17 @@ class ScaleReading:
     rule: Rule
     unit: str  # the scale's unit
     native: bool  # the value was given in this unit or an identical one (no conversion)
-    interval: Interval  # in the scale's unit
     bands: tuple[Band, ...]
+    given: Interval  # the value as given
+    given_unit: str
+    factors: Mapping[str, UnitRule] = field(repr=False, compare=False)
 
-    @property
+    @cached_property
+    def interval(self) -> Interval:
+        """The value in the scale's unit (converted on first use)."""
+        return self.given.converted(self.given_unit, self.unit, self.factors)
+
+    @cached_property
     def categories(self) -> frozenset[str]:
         """Every category the value may have on this scale."""
         return frozenset(category for band in self.bands for category in band.categories)
@@ -111,10 +119,11 @@ def scale_unit_for(rule: Rule, unit: str, factors: Mapping[str, UnitRule]) -> tu
 def read_on_scale(
     rule: Rule, scale_unit: str, interval: Interval, unit: str, factors: Mapping[str, UnitRule]
 ) -> ScaleReading:
-    on_scale = interval.converted(unit, scale_unit, factors)
-    bands = bands_touching(rule.scales[scale_unit], on_scale)
-    native = factors[scale_unit] == factors[unit]
-    return ScaleReading(rule, scale_unit, native, on_scale, tuple(bands))
+    reading = ScaleReading(
+        rule, scale_unit, factors[scale_unit] == factors[unit], (), interval, unit, factors
+    )
+    bands = bands_touching(rule.scales[scale_unit], reading.interval)
+    return replace(reading, bands=tuple(bands))
 
 
 def read_rule(

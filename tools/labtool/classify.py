@@ -1,14 +1,16 @@
 """Classify one parsed lab value with its analyte's primary rule; report conflicts.
 
-Order of checks: a readable number, a known analyte, a sign, a unit that fits, a
-plausible value, then the population; only then a category. Any problem is a LabError
-with a specific code and no category. When the unit or the population is missing, every
-possibility is tried: the value is classified only if they all agree.
+Order of checks: a number readable as written (labtool.values: not ambiguous, not in
+scientific notation, no direction control or control character), a known analyte, a sign, a
+unit that fits, a plausible value, then the population; only then a category. Any problem
+is a LabError with a specific code and no category. When the unit or the population is
+missing, every possibility is tried: the value is classified only if they all agree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from labtool.bands import ScaleReading, implausible, read_rule
 from labtool.context import PatientContext
@@ -18,12 +20,14 @@ from labtool.population import (
     Candidates,
     Declared,
     candidates,
+    comparison_rules,
     describe_attribute,
     primary_rule,
 )
 from labtool.report import Conflict, Finding, LabError
 from labtool.rules import RuleSet
-from labtool.rules_model import Analyte
+from labtool.rules_model import Analyte, Rule
+from labtool.wording import covered_populations, patient_phrase
 
 
 @dataclass(frozen=True)
@@ -90,16 +94,48 @@ def _unnamed(value: ParsedValue, ruleset: RuleSet) -> Classified:
     )
 
 
+_AS_WRITTEN = "give the value as the laboratory report shows it"
+
+
+def _problem(value: ParsedValue, ruleset: RuleSet) -> Classified:
+    """The error for a value that cannot be read as written (see labtool.values)."""
+    code, detail = value.problem or "AMBIGUOUS_NUMBER", value.detail
+    if code == "DIRECTION_CONTROL":
+        why = (
+            "the text holds invisible direction controls (such as a right-to-left override), "
+            "so the number on screen may not be the number written; type the value again"
+        )
+    elif code == "CONTROL_CHARACTER":
+        why = (
+            "the value holds a control character or a mark on a digit, which programs show "
+            "differently; type the value again"
+        )
+    elif code == "UNREADABLE_NUMBER":
+        why = f"{detail} is not how a lab result is written; {_AS_WRITTEN}"
+    elif code == "NO_NUMBER":
+        analyte = ruleset.analytes.get(value.analyte or "")
+        name = analyte.name if analyte is not None else value.unsupported or "the test"
+        why = f"no number was given for {name} ('{detail}' is not a value); {_AS_WRITTEN}"
+    elif " " in detail:
+        first, _, second = detail.partition(" ")
+        why = (
+            f"'{detail}' could be one number written with a thousands space ({first}{second}) "
+            f"or two numbers ({first} and {second}); write the number without spaces"
+        )
+    else:
+        whole, _, fraction = detail.replace(".", ",").rpartition(",")
+        why = (
+            f"the number {detail} could be read two ways (a thousands separator or a decimal "
+            f"comma); write it without the comma, e.g. {whole}{fraction} or {whole}.{fraction}"
+        )
+    return _error(value, code, f"'{value.text}': {why}.")
+
+
 def _precheck(value: ParsedValue, ruleset: RuleSet) -> Classified | None:
     if ruleset.is_empty:
         return _unnamed(value, ruleset)  # a pack without rules: nothing else to say
-    if value.number is None:
-        return _error(
-            value,
-            "AMBIGUOUS_NUMBER",
-            f"'{value.text}': the number could be read two ways (a thousands separator or a "
-            "decimal comma); write it without the comma, e.g. 1200 or 1.2.",
-        )
+    if value.problem is not None or value.number is None:
+        return _problem(value, ruleset)
     if value.analyte is None:
         return _unnamed(value, ruleset)
     analyte = ruleset.analytes.get(value.analyte)
@@ -189,12 +225,13 @@ def _decide(
 ) -> Classified:
     declared = ruleset.attributes
     if all(outcome.reading is None for outcome in outcomes):
-        patient = options.known.describe(declared)
+        patient = patient_phrase(options.known, options.contexts[0], declared)
+        assumed = "".join(f" {note}" for note in options.assumptions)
         return _error(
             value,
             "UNSUPPORTED_POPULATION",
-            f"'{value.text}': no rule in the rules file covers {analyte.name} for this "
-            f"patient ({patient}).",
+            f"'{value.text}': the rules cover {covered_populations(analyte, declared)}; "
+            f"no rule in this pack classifies {analyte.name} for {patient}.{assumed}",
         )
     readings = [outcome.reading for outcome in outcomes if outcome.reading is not None]
     if any(len(reading.categories) > 1 for reading in readings):
@@ -215,7 +252,13 @@ def _decide(
         finding = build_finding(
             value, analyte, ruleset, chosen.reading, chosen.unit, options, plausible_units
         )
-        conflicts = build_conflicts(value, analyte, ruleset, chosen.reading, chosen.unit, options)
+        comparisons = ruleset.tables.memo(
+            ("comparisons", value.analyte, options.contexts),
+            lambda: tuple(comparison_rules(analyte, options.contexts)),
+        )
+        conflicts = build_conflicts(
+            value, analyte, ruleset, chosen.reading, chosen.unit, comparisons
+        )
         return Classified(finding=finding, conflicts=conflicts)
 
     unit_matters = value.unit is None and any(
@@ -248,17 +291,23 @@ def classify(value: ParsedValue, ruleset: RuleSet, context: PatientContext) -> C
     if problem is not None:
         return problem
     assert value.analyte is not None
-    analyte = ruleset.analytes[value.analyte]
+    assert value.number is not None
+    key = value.analyte
+    analyte = ruleset.analytes[key]
+    tables = ruleset.tables
     interval = interval_of(value)
     factors = analyte.unit_rules
 
     units = _units_to_try(value, analyte)
     canonical = analyte.canonical_unit
-    plausible_units = [
-        unit
-        for unit in units
-        if not implausible(interval.converted(unit, canonical, factors), analyte.plausible)
-    ]
+    if value.censor is None:
+        plausible_units = [u for u in units if tables.plausible_point(analyte, value.number, u)]
+    else:
+        plausible_units = [
+            unit
+            for unit in units
+            if not implausible(interval.converted(unit, canonical, factors), analyte.plausible)
+        ]
     if not plausible_units:
         limits = analyte.plausible.wording(analyte.canonical_unit)
         where = "in any accepted unit" if value.unit is None else "for a living patient"
@@ -269,11 +318,30 @@ def classify(value: ParsedValue, ruleset: RuleSet, context: PatientContext) -> C
             "check the number and the unit.",
         )
 
-    options = candidates(analyte, context, ruleset.attributes)
+    plan = tables.memo(("plan", key, context), partial(_plan, analyte, context, ruleset))
+    options = plan.options
     outcomes: list[Outcome] = []
     for unit in plausible_units:
-        for patient in options.contexts:
-            rule = primary_rule(analyte, patient)
-            reading = read_rule(rule, interval, unit, factors) if rule else None
+        for patient, rule in zip(options.contexts, plan.primaries, strict=True):
+            if rule is None:
+                reading = None
+            elif value.censor is None:
+                reading = tables.read_rule_point(analyte, rule, value.number, unit)
+            else:
+                reading = read_rule(rule, interval, unit, factors)
             outcomes.append(Outcome(unit=unit, context=patient, reading=reading))
     return _decide(value, analyte, ruleset, outcomes, options, plausible_units)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """For one analyte and one patient as the text describes them: every patient to try, and
+    the primary rule of each (pure, so remembered per rule set)."""
+
+    options: Candidates
+    primaries: tuple[Rule | None, ...]
+
+
+def _plan(analyte: Analyte, context: PatientContext, ruleset: RuleSet) -> _Plan:
+    options = candidates(analyte, context, ruleset.attributes)
+    return _Plan(options, tuple(primary_rule(analyte, patient) for patient in options.contexts))

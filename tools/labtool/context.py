@@ -11,13 +11,14 @@ instead of guessing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
-from labtool.attributes import Attribute, AttributeValue, Condition
+from labtool.attributes import Attribute, AttributeValue
 from labtool.bands import Interval
+from labtool.cues import AttributeCues, decide
 from labtool.rules_model import Analyte
 
 Sex = Literal["female", "male"]
@@ -34,9 +35,45 @@ class PatientContext:
     trimester: int | None = None
     age_years: Decimal | None = None
     attributes: tuple[tuple[str, AttributeValue], ...] = ()  # declared attributes that are known
+    earlier: tuple[str, ...] = ()  # keys taken from earlier turns ('age', 'sex', an attribute)
 
     def attribute(self, name: str) -> AttributeValue | None:
         return dict(self.attributes).get(name)
+
+    def stated(self, key: str) -> bool:
+        """Is this built-in key ('sex', 'pregnant', 'trimester', 'age') or attribute known?"""
+        if key in _BUILT_IN_FIELDS:
+            return getattr(self, _BUILT_IN_FIELDS[key]) is not None
+        return self.attribute(key) is not None
+
+    def filled_from(self, earlier: PatientContext | None) -> PatientContext:
+        """This message's context, with what it leaves unstated taken from earlier turns (the
+        keys taken are listed in `earlier`). A stated sex that contradicts an earlier
+        pregnancy drops the pregnancy."""
+        if earlier is None:
+            return self
+        taken = [
+            key
+            for key, name in _BUILT_IN_FIELDS.items()
+            if getattr(self, name) is None and getattr(earlier, name) is not None
+        ]
+        merged = replace(
+            self,
+            **{_BUILT_IN_FIELDS[key]: getattr(earlier, _BUILT_IN_FIELDS[key]) for key in taken},
+        )
+        if merged.sex == "male" and merged.pregnant:
+            merged = replace(merged, pregnant=self.pregnant, trimester=self.trimester)
+            taken = [key for key in taken if key not in ("pregnant", "trimester")]
+        if not merged.pregnant and merged.trimester is not None:
+            merged = replace(merged, trimester=None)
+            taken = [key for key in taken if key != "trimester"]
+        known = dict(self.attributes)
+        added = [(name, value) for name, value in earlier.attributes if name not in known]
+        return replace(
+            merged,
+            attributes=(*self.attributes, *added),
+            earlier=tuple(dict.fromkeys([*self.earlier, *taken, *(name for name, _ in added)])),
+        )
 
     def describe(self, declared: Mapping[str, Attribute] | None = None) -> str:
         parts: list[str] = []
@@ -52,6 +89,14 @@ class PatientContext:
             attribute = (declared or {}).get(name)
             parts.append(attribute.value_text(name, value) if attribute else f"{name}={value}")
         return ", ".join(parts) if parts else "no context"
+
+
+_BUILT_IN_FIELDS = {
+    "sex": "sex",
+    "pregnant": "pregnant",
+    "trimester": "trimester",
+    "age": "age_years",
+}
 
 
 def _describe_age(years: Decimal) -> str:
@@ -207,105 +252,12 @@ def result_interval(
     return interval.converted(unit, analyte.canonical_unit, analyte.unit_rules)
 
 
-_NEGATION = (
-    r"\b(?:no|not|without|denies|absent|nil|negative\s+for)\b"
-    r"(?:\s+(?:signs?|evidence|clinical\s+evidence)\s+of)?\s+(?:active\s+|current\s+)?"
-)
-_COPULA = r"[\s\-]+(?:(?:is|was|are|were)\s+)?"
-
-
-def _cue_pattern(words: Iterable[str]) -> str:
-    """Cue words as written; 'is'/'was' may stand between their words, an apostrophe may be
-    left out, and a hyphen may be a space."""
-    patterns = []
-    for cue in sorted(set(words), key=lambda w: (-len(w), w)):
-        parts = [re.escape(part).replace("'", "['’]?") for part in re.split(r"[\s\-]+", cue)]
-        patterns.append(_COPULA.join(part for part in parts if part))
-    return "|".join(patterns)
-
-
-class AttributeCues:
-    """The cue words of every declared yes/no attribute, compiled once per rule set."""
-
-    def __init__(self, attributes: Mapping[str, Attribute]) -> None:
-        self._names: list[str] = []
-        falses: list[str] = []
-        trues: list[str] = []
-        gates: set[str] = set()
-        for name, attribute in attributes.items():
-            if attribute.type != "boolean" or not attribute.words:
-                continue
-            index = len(self._names)
-            self._names.append(name)
-            negatable = _cue_pattern(attribute.words_true)
-            false_words = [_NEGATION + f"(?:{negatable})"] if negatable else []
-            if attribute.words_false:
-                false_words.append(_cue_pattern(attribute.words_false))
-            falses.append(f"(?P<f{index}>\\b(?:{'|'.join(false_words)})\\b)")
-            if negatable:
-                trues.append(f"(?P<t{index}>\\b(?:{negatable})\\b)")
-            for cue in attribute.words:
-                longest = max(re.split(r"[\s\-]+", cue.lower()), key=len)
-                gates.add(re.split(r"['’]", longest)[0])
-        self._gates = tuple(sorted(gates))
-        pattern = "|".join(falses + trues)
-        self._regex = re.compile(pattern, re.IGNORECASE) if pattern else None
-
-    def read(self, text: str) -> dict[str, bool]:
-        """Attribute -> the value the words state; a stated 'no' wins over a 'yes'."""
-        if self._regex is None:
-            return {}
-        lower = text.lower()
-        if not any(gate in lower for gate in self._gates):
-            return {}
-        found: dict[str, bool] = {}
-        for match in self._regex.finditer(text):
-            group = match.lastgroup
-            if group is None:
-                continue
-            name = self._names[int(group[1:])]
-            if group.startswith("f"):
-                found[name] = False
-            else:
-                found.setdefault(name, True)
-        return found
-
-
-def _decide(condition: Condition, interval: Interval) -> bool | None:
-    """True when every value the result allows meets the condition, False when none does."""
-    lower = (condition.more_than, False) if condition.more_than is not None else None
-    if condition.at_least is not None:
-        lower = (condition.at_least, True)
-    upper = (condition.less_than, False) if condition.less_than is not None else None
-    if condition.at_most is not None:
-        upper = (condition.at_most, True)
-    low, high = interval.low, interval.high
-    inside = True
-    if lower is not None:
-        value, closed = lower
-        if not (low > value or (low == value and (closed or not interval.low_closed))):
-            inside = False
-        if high is not None and (
-            high < value or (high == value and not (closed and interval.high_closed))
-        ):
-            return False
-    if upper is not None:
-        value, closed = upper
-        if high is None or not (
-            high < value or (high == value and (closed or not interval.high_closed))
-        ):
-            inside = False
-        if low > value or (low == value and not (closed and interval.low_closed)):
-            return False
-    return True if inside else None
-
-
 def _from_result(attribute: Attribute, result: ContextResult) -> AttributeValue | None:
     if result.interval is None:
         return None
     cue = next(c for c in attribute.from_results if c.analyte == result.analyte)
     if cue.true_when is not None:
-        return _decide(cue.true_when, result.interval)
+        return decide(cue.true_when, result.interval)
     return result.interval.low if result.interval.is_point else None
 
 
@@ -316,6 +268,8 @@ def _attributes(
     results: Sequence[ContextResult],
 ) -> tuple[tuple[str, AttributeValue], ...]:
     stated = cues.read(text) if cues is not None else {}
+    if not stated and not results:
+        return ()  # no cue word and no result: nothing is known (the usual case)
     known: list[tuple[str, AttributeValue]] = []
     for name, attribute in declared.items():
         deciding = {cue.analyte for cue in attribute.from_results}

@@ -6,6 +6,7 @@ tools/ stays independent of the assistant package (and of the search index).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,14 @@ class CorpusDocument:
     path: Path
     text: str  # the body after the front matter
     markdown: MarkdownDocument | None = field(default=None, repr=False, compare=False)
+    publisher: str | None = None
+    year: int | str | None = None
+
+    @property
+    def short_name(self) -> str:
+        """How a citation names it in brief: the publisher's abbreviations ("NICE",
+        "SFAR–SRLF") or the publisher, else the title; with the year when known."""
+        return short_name(self.title, self.publisher, self.year)
 
     def section_text(self, heading: str) -> str | None:
         """The body of one `## ` section exactly as written (up to the next heading of level
@@ -35,6 +44,35 @@ class CorpusDocument:
             if block.text == heading:
                 return document.section_source(block)
         return None
+
+
+_PARENTHESES = re.compile(r"\(([^()]*)\)")
+_CAPITALS = re.compile(r"(?<![\w.])[A-Z][A-Z0-9&]+(?![\w.])")
+_ALL_CAPITALS = re.compile(r"[A-Z][A-Z0-9&]*(?: [A-Z][A-Z0-9&]*)*")
+
+
+def _abbreviates(abbreviation: str, text: str) -> bool:
+    """Are the abbreviation's letters, in order, capitals of the text ("NICE" of "National
+    Institute for Health and Care Excellence")?"""
+    capitals = iter(ch for ch in text if ch.isupper())
+    return all(letter in capitals for letter in abbreviation.replace(" ", "") if letter.isalpha())
+
+
+def short_name(title: str, publisher: str | None, year: int | str | None) -> str:
+    """A source's short name: the abbreviations of its publisher's name given in parentheses,
+    joined by an en dash ("National Institute ... (NICE)" -> "NICE"), else the publisher
+    without its parentheses, else the title; with the year when known ("NICE 2024")."""
+    name = ""
+    if publisher:
+        found: list[str] = []
+        for part in _PARENTHESES.findall(publisher):
+            part = part.strip()
+            candidates = [part] if _ALL_CAPITALS.fullmatch(part) else _CAPITALS.findall(part)
+            found.extend(c for c in candidates if _abbreviates(c, publisher.replace(c, "", 1)))
+        name = "–".join(dict.fromkeys(found)) or _PARENTHESES.sub("", publisher)
+        name = " ".join(name.split()).strip(" ,")
+    name = name or title
+    return f"{name} {year}" if year else name
 
 
 def read_document(path: Path) -> CorpusDocument | None:
@@ -59,6 +97,8 @@ def read_document(path: Path) -> CorpusDocument | None:
         path=path,
         text=document.body,
         markdown=document,
+        publisher=str(meta["publisher"]) if meta.get("publisher") else None,
+        year=meta["year"] if isinstance(meta.get("year"), int | str) and meta.get("year") else None,
     )
 
 

@@ -1,10 +1,12 @@
 """Find lab values in free text as clinicians write them ("FT4 12 pmol/L and TSH 8").
 
-A light tokenizer finds words, numbers and clause breaks; words are looked up as names
-from the rules file (labtool.analytes), numbers are read with their censoring sign and
-unit by an anchored regex, and a short loop pairs each number with the name written just
-before it. Numbers that are not lab results (doses, durations, dates, years, reference
-ranges, "97% sensitivity") are ignored. `parse_message` never raises.
+The text is cleaned first (labtool.text_clean: spaces, invisible characters, other digits);
+a light tokenizer finds words, numbers and clause breaks; words are looked up as names from
+the rules file (labtool.analytes), numbers are read with their censoring sign and unit by an
+anchored regex (labtool.numbers), and a short loop pairs each number with the name written
+just before it. Numbers that are not lab results (doses, durations, dates, years, reference
+ranges, "97% sensitivity") are ignored; quoted cut-offs ("MMA above 280 nmol/L") are kept as
+statements, not results (labtool.statements). `parse_message` never raises.
 
 Attribution: a value belongs to the name right before it (filler words such as "level"
 or "was" may stand between; a value with a lab unit may sit a few words later). A paired
@@ -12,15 +14,9 @@ reading ("BP 150/95 mmHg") gives two values. A `%` counts only after a name whos
 analyte accepts it. Words before a value with a lab unit that are not a name the rules
 know are kept as the test written, so the classifier can say it is not covered; a value
 with a unit and no name at all is read as the one `assume_analytes` entry that accepts
-its unit, if the caller gave any.
-
-Number format decisions:
-- "0,28" is a decimal comma (0.28); "1.5" a decimal point.
-- A single comma followed by exactly three digits ("1,200") is ambiguous: a thousands
-  separator (1200) or a decimal comma (1.2) give different categories, so it is reported
-  as AMBIGUOUS_NUMBER instead of guessed. "0,280" (integer part 0) is a decimal, and
-  "1,200,000" or "1,200.5" are thousands separators.
-- Dates ("12.03.2024") and version-like numbers are not values.
+its unit, if the caller gave any. A word right after a named value that is neither a
+known unit nor an ordinary word ("MMA 300 furlongs", "B12 240ng") is kept as an unknown
+unit; a name followed by a unit without a number ("B12 abc ng/L") is a value without a number.
 """
 
 from __future__ import annotations
@@ -28,59 +24,34 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cached_property
-from typing import Literal
 
 from labtool.analytes import Named, unknown_name, words
 from labtool.context import ContextResult, PatientContext, parse_context, result_interval
+from labtool.numbers import (
+    PAIR_RE,
+    UNIT_AT,
+    VALUE_RE,
+    read_number,
+    readable,
+    writes_decimal_comma,
+)
 from labtool.rules import RuleSet
-from labtool.units import KNOWN_UNITS, UNIT_SPELLINGS, normalize_unit
+from labtool.statements import (
+    comparison_before,
+    comparison_between,
+    policy_before,
+    trailing_comparison,
+)
+from labtool.text_clean import CleanText, clean_text
+from labtool.units import normalize_unit
+from labtool.values import ParsedValue, read_value, unit_word_after
 
 __all__ = ["ParsedMessage", "ParsedValue", "parse_message", "read_number"]
 
-Censor = Literal["<", ">", "<=", ">="]
-
-
-def _unit_pattern(spelling: str) -> str:
-    pattern = re.escape(spelling).replace("/", r"\s*/\s*").replace(r"\ ", r"\s*")
-    return re.sub(r"^(x|×)", r"\1\\s*", pattern)
-
-
-_NUMBER = r"[0-9]+(?:[.,][0-9]+)*"
-_UNIT = "|".join(_unit_pattern(spelling) for spelling in UNIT_SPELLINGS)
-# Units that make a number a dose, a duration or a count: such numbers are not results.
-_NOT_LAB_UNIT = (
-    r"(?:mg|mcg|µg|μg|ug|micrograms?|milligrams?|g|grams?|kg|ml|mls|l|iu|units?|tabs?|"
-    r"tablets?|caps?|capsules?|doses?|injections?|inj|drops?|x|times|daily|weekly|monthly|"
-    r"weeks?|wks?|months?|mo|mos|years?|yrs?|y|yo|days?|d|hours?|hrs?|h|minutes?|mins?|"
-    r"cm|mm|am|pm|st|nd|rd|th)\b|%"  # a % that is not a lab unit ("97%sensitivity")
-)
-# A token shaped like a lab unit the tool does not know ("nmol/min"): numerator and
-# denominator both taken from the known units.
-_PARTS = [unit.split("/", 1) for unit in KNOWN_UNITS if "/" in unit]
-_ODD_UNIT = (
-    rf"(?:{'|'.join(sorted({re.escape(n) for n, _ in _PARTS} | {'umol', 'ug', 'mIU'}))})"
-    rf"\s*/\s*(?:{'|'.join(sorted({re.escape(d.split('/')[0]) for _, d in _PARTS}))})"
-)
 # Words, the start of a number (with its censoring sign), and clause breaks.
 _TOKEN_RE = re.compile(
     r"(?P<word>[^\W\d_]\w*)|(?P<number>(?:[<>≤≥]=?[ \t]*)?[-−]?[0-9])|(?P<brk>[;\n?!]|\.(?![0-9]))"
-)
-# A number read from where its token starts: a range (ignored) or a value with its unit.
-_VALUE_RE = re.compile(
-    rf"(?P<range>{_NUMBER}\s*(?:[-–—]|to\b)\s*{_NUMBER}(?:\s*(?:{_UNIT})(?![\w/]))?)"
-    r"|(?P<cmp><=|>=|≤|≥|<|>)?\s*(?P<sign>[-−])?"
-    rf"(?P<num>{_NUMBER})(?![0-9])"
-    rf"(?:\s*(?P<unit>{_UNIT})(?![\w/])|\s*(?P<nonlab>{_NOT_LAB_UNIT})"
-    rf"|\s*(?P<odd>{_ODD_UNIT})(?![\w/])|(?![\w/^]))",
-    re.IGNORECASE,
-)
-# Two numbers for one name: "150/95 mmHg".
-_PAIR_RE = re.compile(
-    rf"(?P<first>{_NUMBER})\s*/\s*(?P<second>{_NUMBER})(?![0-9])"
-    rf"(?:\s*(?P<unit>{_UNIT})(?![\w/]))?",
-    re.IGNORECASE,
 )
 _REST_OF_WORD = re.compile(r"[\w.,]*")
 # What may stand between a name and its value.
@@ -95,63 +66,22 @@ _FILLER_GAP = re.compile(rf"{_GAP_PUNCT}(?:(?:{_FILLER})\b{_GAP_PUNCT})*", re.IG
 # A value with a lab unit may sit a few plain words after its name ("X in 2024 was 240 ng/L").
 _LOOSE_GAP = re.compile(rf"{_GAP_PUNCT}(?:\w+{_GAP_PUNCT}){{0,3}}")
 _RESTATEMENT_GAP = re.compile(r"\s*(?:[(\[=/]|\bor\b|\bi\.?e\.?,?)\s*", re.IGNORECASE)
-_CENSOR: dict[str, Censor] = {"<": "<", ">": ">", "<=": "<=", "≤": "<=", ">=": ">=", "≥": ">="}
-
-
-@dataclass(frozen=True)
-class ParsedValue:
-    """One number read as a lab result (or flagged as unusable)."""
-
-    analyte: str | None  # None: no analyte the rules classify (see the fields below)
-    text: str  # the words as written, for messages
-    number: Decimal | None  # None when the number itself is ambiguous ("1,200")
-    negative: bool = False
-    censor: Censor | None = None
-    unit: str | None = None  # canonical spelling
-    unit_text: str | None = None
-    unsupported: str | None = None  # a test named that the rules do not cover
-    candidates: tuple[str, ...] = ()  # the analytes an unnamed or paired value could be
-    unknown_unit: bool = False  # unit_text looks like a unit the tool does not know
+_NAME_WORD = re.compile(r"[^\W\d_]\w*")
 
 
 @dataclass(frozen=True)
 class ParsedMessage:
-    text: str
+    text: str  # the cleaned text the values were read from
     values: tuple[ParsedValue, ...]
-    results: tuple[ContextResult, ...] = ()  # results that decide declared attributes
+    results: tuple[ContextResult, ...] = ()  # context results, and results deciding attributes
     ruleset: RuleSet = field(default_factory=RuleSet.empty, repr=False, compare=False)
+    statements: tuple[str, ...] = ()  # quoted cut-offs and ranges: not results
 
     @cached_property
     def context(self) -> PatientContext:
         """Read on first use: most messages need no population context."""
         rules = self.ruleset
         return parse_context(self.text, rules.attributes, rules.cues, self.results)
-
-
-def read_number(raw: str) -> Decimal | None:
-    """The number a clinician meant, or None when it cannot be told (see module notes)."""
-    if "," in raw and "." in raw:
-        if re.fullmatch(r"[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]+", raw):
-            return Decimal(raw.replace(",", ""))
-        return None
-    if "," not in raw:
-        return Decimal(raw)
-    groups = raw.split(",")
-    if len(groups) > 2:
-        if len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]):
-            return Decimal("".join(groups))
-        return None
-    whole, fraction = groups
-    if len(fraction) == 3 and whole.strip("0") != "":
-        return None  # "1,200": thousands or decimal comma? Ask.
-    return Decimal(f"{whole}.{fraction}")
-
-
-def _readable(raw: str) -> bool:
-    """Dates ("12.03.2024") and mixed separators are not lab values at all."""
-    return raw.count(".") <= 1 and not (
-        "." in raw and "," in raw and raw.index(".") < raw.index(",")
-    )
 
 
 @dataclass
@@ -162,41 +92,25 @@ class _Mention:
     used: bool = False
 
 
-def _value(
-    match: re.Match[str],
-    analyte: str | None,
-    text: str,
-    unsupported: str | None = None,
-    candidates: tuple[str, ...] = (),
-) -> ParsedValue:
-    unit_text = match.group("unit")
-    cmp = match.group("cmp")
-    return ParsedValue(
-        analyte=analyte,
-        text=text,
-        number=read_number(match.group("num")),
-        negative=match.group("sign") is not None,
-        censor=_CENSOR[cmp] if cmp else None,
-        unit=normalize_unit(unit_text) if unit_text else None,
-        unit_text=unit_text,
-        unsupported=unsupported,
-        candidates=candidates,
-    )
-
-
 class _Reader:
     """One pass over a message: pairs numbers with the names written before them."""
 
-    def __init__(self, text: str, rules: RuleSet, assume: Sequence[str]) -> None:
-        self.text = text
+    def __init__(self, clean: CleanText, rules: RuleSet, assume: Sequence[str]) -> None:
+        self.clean = clean
+        self.text = clean.text
         self.rules = rules
         self.assume = [key for key in assume if key in rules.classified]
         self.values: list[ParsedValue] = []
         self.results: list[ContextResult] = []
+        self.statements: list[str] = []
         self.mention: _Mention | None = None
         self.segment = 0  # where the words that may name the next value start
         self.last_end = -1  # end of the last value attached to a name (for restatements)
         self.stop = rules.stop_words
+
+    @cached_property
+    def decimal_comma(self) -> bool:
+        return writes_decimal_comma(self.text)
 
     def name_before(
         self, start: int, end: int, abbreviated: bool = False
@@ -224,6 +138,8 @@ class _Reader:
                 if hit is not None:
                     self.mention = _Mention(hit.named, start, hit.end)
                     skip_until = hit.end
+                elif self.mention is not None and not self.mention.used:
+                    skip_until = self.no_number(start)
                 continue
             if kind == "brk":
                 self.mention = None
@@ -240,30 +156,126 @@ class _Reader:
     def number(self, token: re.Match[str]) -> int:
         """Read the number starting at token; return where reading may continue."""
         text, start, mention = self.text, token.start(), self.mention
-        pair = _PAIR_RE.match(text, start)
+        if self.clean.unreadable and start - 1 in self.clean.unreadable:
+            rest = _REST_OF_WORD.match(text, token.end())  # a fragment after a control
+            return rest.end() if rest else token.end()  # character: part of its neighbour
+        pair = PAIR_RE.match(text, start)
         if pair is not None and self.pair(pair, mention):
             return pair.end()
-        match = _VALUE_RE.match(text, start)
+        match = VALUE_RE.match(text, start)
         if match is None or (start > 0 and text[start - 1] in ".,"):
             rest = _REST_OF_WORD.match(text, token.end())
             return rest.end() if rest else token.end()
         if match.group("range") is not None:
+            if (
+                mention is not None
+                and not mention.used
+                and (self.tight(mention, start) or comparison_between(text[mention.end : start]))
+            ):
+                self.statement(mention.start, match.end(), mention)  # "B12 180-900 ng/L"
             self.mention = None  # a reference range, not a result
             return match.end()
-        if match.group("nonlab") is not None or not _readable(match.group("num")):
+        if match.group("nonlab") is not None or not readable(match.group("num")):
             return match.end()
         unit = normalize_unit(match.group("unit") or "")
-        if mention is not None and not mention.used and self.attach(match, mention, unit):
-            return match.end()
+        word = self.unit_word(match, mention) if unit is None else None
+        end = match.end() if word is None else word.end("word")
+        if mention is not None and not mention.used:
+            gap = text[mention.end : match.start()]
+            if comparison_between(gap) or policy_before(text, self.segment, mention.start):
+                return self.statement(mention.start, match.end(), mention)
+            after = trailing_comparison(text, match.end())
+            if after is not None and self.tight(mention, match.start()):
+                return self.statement(mention.start, after, mention)
+            if self.attach(match, mention, unit, word):
+                return end
         if unit is None or unit == "%":
-            return match.end()  # a bare number with no name: a count, a year, a dose...
+            glued = _REST_OF_WORD.match(text, match.end())  # "5mg", "3rd": not a result
+            return max(match.end(), glued.end() if glued else 0)
         if self.last_end >= 0 and _RESTATEMENT_GAP.fullmatch(text[self.last_end : start]):
             self.last_end = match.end()  # "X 12.0 g/dL (120 g/L)": the same result again
             return match.end()
+        floor = max(self.segment, mention.end if mention else 0)
+        if comparison_before(text, start, floor) or policy_before(text, self.segment, start):
+            return self.statement(start, match.end(), None)  # "defined as below 150 ng/L"
         self.unnamed(match, unit)
         return match.end()
 
-    def attach(self, match: re.Match[str], mention: _Mention, unit: str | None) -> bool:
+    def tight(self, mention: _Mention, start: int) -> bool:
+        return _FILLER_GAP.fullmatch(self.text[mention.end : start]) is not None
+
+    def statement(self, start: int, end: int, mention: _Mention | None) -> int:
+        """A quoted cut-off or range: kept as a statement, never read as a result."""
+        if mention is not None:
+            mention.used = True
+        self.statements.append(self.text[start:end].strip())
+        return end
+
+    def unit_word(self, match: re.Match[str], mention: _Mention | None) -> re.Match[str] | None:
+        """A word after a named value that reads as its unit but is not a known one."""
+        if mention is None or mention.used or match.group("odd") or match.group("exp"):
+            return None
+        return unit_word_after(self.text, match.end(), self.rules.matcher, self.stop)
+
+    def no_number(self, start: int) -> int:
+        """A name followed by a unit with a word but no number between ("B12 abc ng/L")."""
+        mention = self.mention
+        assert mention is not None
+        unit = UNIT_AT.match(self.text, start)
+        if unit is None:
+            return start
+        gap = self.text[mention.end : start]
+        if any(ch.isdigit() for ch in gap) or not 1 <= len(_NAME_WORD.findall(gap)) <= 2:
+            return start
+        if self.name_before(mention.end, start) is None:
+            return start  # only ordinary words between: "B12 in ng/L"
+        mention.used = True
+        named = mention.named
+        self.values.append(
+            ParsedValue(
+                analyte=named.keys[0] if named.kind == "analyte" else None,
+                text=self.text[mention.start : unit.end()],
+                number=None,
+                unit=normalize_unit(unit.group()),
+                unit_text=unit.group(),
+                unsupported=named.label if named.kind == "not_covered" else None,
+                candidates=named.keys if named.kind == "paired" else (),
+                problem="NO_NUMBER",
+                detail=" ".join(gap.split()).strip(" :=-"),
+            )
+        )
+        return unit.end()
+
+    def value(
+        self,
+        match: re.Match[str],
+        analyte: str | None,
+        start: int,
+        *,
+        unsupported: str | None = None,
+        candidates: tuple[str, ...] = (),
+        word: re.Match[str] | None = None,
+    ) -> ParsedValue:
+        """The value read by `match`, written from `start` to its end (or its unit word's)."""
+        return read_value(
+            match,
+            self.clean,
+            start,
+            word.end("word") if word is not None else match.end(),
+            analyte=analyte,
+            decimal_comma=self.decimal_comma,
+            unsupported=unsupported,
+            candidates=candidates,
+            unit_word=word.group("word") if word is not None else None,
+        )
+
+    def attach(
+        self,
+        match: re.Match[str],
+        mention: _Mention,
+        unit: str | None,
+        word: re.Match[str] | None,
+    ) -> bool:
         """Attach the value to the name before it, if it belongs there."""
         gap = self.text[mention.end : match.start()]
         tight = _FILLER_GAP.fullmatch(gap) is not None
@@ -276,35 +288,25 @@ class _Reader:
                 return False  # another test is named in between
         mention.used = True
         self.last_end = match.end()
-        written = self.text[mention.start : match.end()]
         named = mention.named
-        if match.group("odd") is not None:
-            if named.kind == "analyte" and not self.rules.analytes[named.keys[0]].classified:
-                return True  # a context result in a unit it does not take: it tells nothing
-            self.values.append(
-                ParsedValue(
-                    analyte=named.keys[0] if named.kind == "analyte" else None,
-                    text=written,
-                    number=read_number(match.group("num")),
-                    unit_text=match.group("odd"),
-                    unknown_unit=True,
-                    unsupported=named.label if named.kind == "not_covered" else None,
-                    candidates=named.keys if named.kind == "paired" else (),
-                )
-            )
-        elif named.kind == "not_covered":
-            self.values.append(_value(match, None, written, unsupported=named.label))
+        odd = word is not None or match.group("odd") is not None
+        if odd and named.kind == "analyte" and not self.rules.analytes[named.keys[0]].classified:
+            return True  # a context result in a unit it does not take: it tells nothing
+        if named.kind == "not_covered":
+            self.values.append(self.value(match, None, mention.start, unsupported=named.label))
         elif named.kind == "paired":
-            self.values.append(_value(match, None, written, candidates=named.keys))
+            self.values.append(
+                self.value(match, None, mention.start, candidates=named.keys, word=word)
+            )
         else:
-            self.record(_value(match, named.keys[0], written))
+            self.record(self.value(match, named.keys[0], mention.start, word=word))
         return True
 
     def record(self, value: ParsedValue) -> None:
         """A value of a known analyte: a finding to classify, a result for attributes, or both."""
         assert value.analyte is not None
         analyte = self.rules.analytes[value.analyte]
-        if value.analyte in self.rules.result_attributes:
+        if not analyte.classified or value.analyte in self.rules.result_attributes:
             self.results.append(_context_result(value, self.rules))
         if analyte.classified:
             self.values.append(value)
@@ -319,14 +321,16 @@ class _Reader:
             mention.used = True
             self.last_end = pair.end()
             written = self.text[mention.start : pair.end()]
+            why = self.clean.problem(mention.start, pair.end())
             for key, group in zip(mention.named.keys, ("first", "second"), strict=True):
                 self.record(
                     ParsedValue(
                         analyte=key,
                         text=written,
-                        number=read_number(pair.group(group)),
+                        number=None if why else read_number(pair.group(group)),
                         unit=unit,
                         unit_text=pair.group("unit"),
+                        problem=why.upper() if why else None,
                     )
                 )
             return True
@@ -351,15 +355,14 @@ class _Reader:
         begin = max(self.segment, self.mention.end if self.mention else 0)
         name = self.name_before(begin, match.start())
         if name is not None:
-            written = self.text[name[1] : match.end()]
-            self.values.append(_value(match, None, written, unsupported=name[0]))
+            self.values.append(self.value(match, None, name[1], unsupported=name[0]))
             return
-        written = match.group(0).strip()
+        start = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
         accepting = tuple(k for k in self.assume if unit in self.rules.analytes[k].unit_table)
         if len(accepting) == 1:
-            self.record(_value(match, accepting[0], written))
+            self.record(self.value(match, accepting[0], start))
         else:
-            self.values.append(_value(match, None, written, candidates=accepting))
+            self.values.append(self.value(match, None, start, candidates=accepting))
 
 
 def _context_result(value: ParsedValue, rules: RuleSet) -> ContextResult:
@@ -379,8 +382,12 @@ def parse_message(
     to; it is read as the one whose units accept its unit (several: reported as ambiguous).
     """
     ruleset = rules if rules is not None else RuleSet.empty()
-    reader = _Reader(text, ruleset, assume_analytes)
+    reader = _Reader(clean_text(text), ruleset, assume_analytes)
     reader.run()
     return ParsedMessage(
-        text=text, values=tuple(reader.values), results=tuple(reader.results), ruleset=ruleset
+        text=reader.text,
+        values=tuple(reader.values),
+        results=tuple(reader.results),
+        ruleset=ruleset,
+        statements=tuple(reader.statements),
     )

@@ -15,7 +15,7 @@ Policy when a population attribute decides between primary rules but is not stat
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import pairwise, product
 
@@ -72,10 +72,21 @@ def primary_rule(analyte: Analyte, context: PatientContext) -> Rule | None:
     return max(matching, key=lambda rule: rule.population.specificity, default=None)
 
 
-def comparison_rules(analyte: Analyte, contexts: tuple[PatientContext, ...]) -> Iterator[Rule]:
+def comparison_rules(
+    analyte: Analyte, contexts: tuple[PatientContext, ...]
+) -> Iterator[tuple[Rule, bool]]:
+    """The comparison rules for these patients, each with whether it needed the adult age
+    assumed (the text states no age and the rule has an age bound; adult as for primaries)."""
     for rule in analyte.rules:
-        if rule.role == "comparison" and any(matches(rule.population, c) for c in contexts):
-            yield rule
+        if rule.role != "comparison":
+            continue
+        if any(matches(rule.population, c) for c in contexts):
+            yield rule, False
+        elif any(
+            c.age_years is None and matches(rule.population, replace(c, age_years=ADULT_AGE_YEARS))
+            for c in contexts
+        ):
+            yield rule, True
 
 
 def _primaries(analyte: Analyte) -> list[Population]:
@@ -159,6 +170,10 @@ def candidates(analyte: Analyte, context: PatientContext, declared: Declared) ->
         if len(ages) > 1:
             varied.append("age")
 
+    taken = [key for key in context.earlier if _used(analyte, key)]
+    if taken:
+        assumptions.append(f"From earlier in the conversation: {_only(context, taken, declared)}.")
+
     known = dict(context.attributes)
     names = [name for name in declared if name not in known]
     options = [
@@ -182,6 +197,17 @@ def candidates(analyte: Analyte, context: PatientContext, declared: Declared) ->
     return Candidates(
         known=context, contexts=contexts, varied=tuple(varied), assumptions=tuple(assumptions)
     )
+
+
+def _only(context: PatientContext, keys: list[str], declared: Declared) -> str:
+    """The context's values for these keys only, as `PatientContext.describe` words them."""
+    return PatientContext(
+        sex=context.sex if "sex" in keys else None,
+        pregnant=context.pregnant if "pregnant" in keys else None,
+        trimester=context.trimester if "trimester" in keys else None,
+        age_years=context.age_years if "age" in keys else None,
+        attributes=tuple((name, value) for name, value in context.attributes if name in keys),
+    ).describe(declared)
 
 
 _BUILT_IN_QUESTIONS = {

@@ -10,8 +10,9 @@ def _cite(sources: list[SourceRef]) -> str:
 
 
 def render_report(report: LabReport) -> str:
-    """Findings, conclusions, conflicts and errors, each with its sources."""
-    if report.empty:
+    """Findings, conclusions, conflicts, errors and notices (quoted cut-offs, rule-change
+    sentences taken out), each finding and statement with its sources; no rule ids."""
+    if report.empty and not report.notices:
         return "No lab values were found in the text."
     lines: list[str] = []
     if report.findings:
@@ -24,7 +25,7 @@ def render_report(report: LabReport) -> str:
     if report.conclusions:
         lines.append("Conclusions:")
         for conclusion in report.conclusions:
-            lines.append(f"- {conclusion.summary} ({conclusion.code})")
+            lines.append(f"- {conclusion.summary}")
             lines.append(f"    source: {_cite(conclusion.sources)}")
     if report.conflicts:
         lines.append("Conflicting sources:")
@@ -34,4 +35,9 @@ def render_report(report: LabReport) -> str:
     if report.errors:
         lines.append("Not interpreted:")
         lines.extend(f"- [{error.code}] {error.message}" for error in report.errors)
+    if report.notices:
+        lines.append("Not read as results:")
+        lines.extend(f"- {notice.message}" for notice in report.notices)
+    if report.empty:
+        lines.append("No lab values were found in the text.")
     return "\n".join(lines)

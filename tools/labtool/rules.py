@@ -17,8 +17,9 @@ import yaml
 from pydantic import ValidationError
 
 from labtool.analytes import Named, NameMatcher
-from labtool.context import AttributeCues
+from labtool.compiled import Tables
 from labtool.corpus_index import CorpusDocument, CorpusError, corpus_signature, read_corpus
+from labtool.cues import AttributeCues
 from labtool.report import SourceRef
 from labtool.rules_checks import check_rules
 from labtool.rules_model import (
@@ -67,6 +68,7 @@ class RuleSet:
     attributes: Mapping[str, Attribute] = field(default_factory=dict)
     paired_readings: tuple[PairedReading, ...] = ()
     not_covered: tuple[NotCovered, ...] = ()
+    doc_names: Mapping[str, str] = field(default_factory=dict)  # doc id -> short name
 
     @classmethod
     def empty(cls, path: Path | str = "") -> RuleSet:
@@ -78,8 +80,25 @@ class RuleSet:
         return not self.analytes
 
     def source_ref(self, source: SourceSpec) -> SourceRef:
-        title = self.doc_titles.get(source.doc_id, source.doc_id)
-        return SourceRef(doc_id=source.doc_id, title=title, section=source.section)
+        return self.tables.memo(
+            ("source", source.doc_id, source.section),
+            lambda: SourceRef(
+                doc_id=source.doc_id,
+                title=self.doc_titles.get(source.doc_id, source.doc_id),
+                section=source.section,
+            ),
+        )
+
+    def source_name(self, source: SourceSpec) -> str:
+        """The cited document's short name ("NICE 2024"; labtool.corpus_index.short_name)."""
+        return self.doc_names.get(source.doc_id) or self.doc_titles.get(
+            source.doc_id, source.doc_id
+        )
+
+    @cached_property
+    def tables(self) -> Tables:
+        """Bands, conversions and windows compiled to floats (labtool.compiled)."""
+        return Tables(dict(self.analytes))
 
     def aliases(self) -> tuple[AnalyteNames, ...]:
         """Every analyte with its name and every name it may be written as, in file order."""
@@ -128,8 +147,14 @@ class RuleSet:
 
     @cached_property
     def stop_words(self) -> frozenset[str]:
-        """The single words of the cue words: they describe the patient, never name a test."""
-        return frozenset(part.lower() for word in self.attribute_words() for part in word.split())
+        """Words that describe the patient and never name a test: one-word cues, and the words
+        of a longer cue before its last ("low" of "low platelets": "platelets" may name a
+        test the pack does not cover)."""
+        found: set[str] = set()
+        for cue in self.attribute_words():
+            parts = cue.lower().split()
+            found.update(parts[:-1] if len(parts) > 1 else parts)
+        return frozenset(found)
 
     @cached_property
     def result_attributes(self) -> dict[str, tuple[str, ...]]:
@@ -290,7 +315,9 @@ def load_rules(
         attributes=dict(parsed.attributes),
         paired_readings=tuple(parsed.paired_readings),
         not_covered=tuple(parsed.not_covered),
+        doc_names={doc_id: doc.short_name for doc_id, doc in (documents or {}).items()},
     )
+    ruleset.tables.compile()
     if len(_CACHE) > 32:
         _CACHE.clear()
     _CACHE[key] = ruleset

@@ -14,6 +14,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 from labtool.attributes import RESERVED_NAMES, Attribute, Condition
+from labtool.conditions import BUILT_IN_ATTRIBUTES, Check, ConclusionRule
 from labtool.corpus_index import CorpusDocument
 from labtool.rules_model import (
     NOT_MEASURED,
@@ -257,22 +258,62 @@ def _check_names(rules: RulesFile) -> Iterator[str]:
                 yield f"paired reading #{number}: unknown analyte '{key}'"
 
 
-def _check_conclusion_analytes(
-    where: str, part: str, conditions: Mapping[str, list[str]], rules: RulesFile
-) -> Iterator[str]:
-    for analyte_key, categories in conditions.items():
-        target = rules.analytes.get(analyte_key)
+def _check_condition(where: str, part: str, check: Check, rules: RulesFile) -> Iterator[str]:
+    for child in check.children:
+        yield from _check_condition(where, part, child, rules)
+    if check.analyte is not None:
+        key = check.analyte
+        target = rules.analytes.get(key)
         if target is None:
-            yield f"{where}: unknown analyte '{analyte_key}' in '{part}'"
-            continue
-        if not target.classified:
-            yield f"{where}: '{analyte_key}' in '{part}' is a context analyte (never classified)"
-            continue
-        if not categories:
-            yield f"{where}: no categories listed for '{analyte_key}'"
-        for category in categories:
-            if category not in target.category_ids and category != NOT_MEASURED:
-                yield f"{where}: unknown category '{category}' for analyte '{analyte_key}'"
+            yield f"{where}: unknown analyte '{key}' in '{part}'"
+        elif check.categories is not None and not target.classified:
+            yield f"{where}: '{key}' in '{part}' is a context analyte (never classified)"
+        elif check.categories is not None:
+            for category in check.categories:
+                if category not in target.category_ids and category != NOT_MEASURED:
+                    yield f"{where}: unknown category '{category}' for analyte '{key}'"
+    if check.attribute is not None:
+        name = check.attribute
+        declared = rules.attributes.get(name)
+        kind = declared.type if declared is not None else BUILT_IN_ATTRIBUTES.get(name)
+        if kind is None:
+            known = ", ".join([*BUILT_IN_ATTRIBUTES, *rules.attributes])
+            yield f"{where}: unknown attribute '{name}' in '{part}' (known: {known})"
+        elif check.is_value is not None:
+            wanted = "sex" if isinstance(check.is_value, str) else "boolean"
+            if kind != wanted:
+                yield f"{where}: attribute '{name}' in '{part}' cannot be '{check.is_value}'"
+        elif check.bound is not None and kind != "number":
+            yield f"{where}: attribute '{name}' in '{part}' is not a number (no bounds)"
+
+
+def _needs_finding(check: Check, rules: RulesFile) -> bool:
+    """Can the condition hold only when a classified analyte has a finding?"""
+    if check.any_of is not None:
+        return all(_needs_finding(child, rules) for child in check.any_of)
+    if check.all_of is not None:
+        return any(_needs_finding(child, rules) for child in check.all_of)
+    target = rules.analytes.get(check.analyte or "")
+    if target is None or not target.classified:
+        return False
+    if check.categories is not None:
+        return NOT_MEASURED not in check.categories
+    return check.bound is not None or check.measured is True
+
+
+def _check_conclusion(conclusion: ConclusionRule, rules: RulesFile) -> Iterator[str]:
+    where = f"conclusion '{conclusion.id}'"
+    for part, checks in (("when", conclusion.when), ("unless", conclusion.unless)):
+        for check in checks:
+            yield from _check_condition(where, part, check, rules)
+    if not any(_needs_finding(check, rules) for check in conclusion.when):
+        yield (
+            f"{where}: 'when' needs at least one condition a classified result must meet "
+            "(a real category, a bound or measured: true)"
+        )
+    for analyte_key in conclusion.unless_present:
+        if analyte_key not in rules.analytes:
+            yield f"{where}: unknown analyte '{analyte_key}' in 'unless_present'"
 
 
 def check_rules(rules: RulesFile, documents: Mapping[str, CorpusDocument] | None) -> list[str]:
@@ -291,12 +332,6 @@ def check_rules(rules: RulesFile, documents: Mapping[str, CorpusDocument] | None
         where = f"conclusion '{conclusion.id}'"
         if conclusion_ids[conclusion.id] > 1:
             problems.append(f"{where}: duplicate conclusion id")
-        problems.extend(_check_conclusion_analytes(where, "when", conclusion.when, rules))
-        problems.extend(_check_conclusion_analytes(where, "unless", conclusion.unless, rules))
-        if all(set(c) <= {NOT_MEASURED} for c in conclusion.when.values()):
-            problems.append(f"{where}: 'when' needs at least one analyte with a real category")
-        for analyte_key in conclusion.unless_present:
-            if analyte_key not in rules.analytes:
-                problems.append(f"{where}: unknown analyte '{analyte_key}' in 'unless_present'")
+        problems.extend(_check_conclusion(conclusion, rules))
         problems.extend(_check_source(conclusion.source, where, documents))
     return problems

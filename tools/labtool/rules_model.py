@@ -15,14 +15,17 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from labtool.attributes import Attribute, Population, SourceSpec, StrictModel
+from labtool.conditions import NOT_MEASURED, Check, ConclusionRule
 from labtool.units import Affine, UnitRule, format_number, normalize_unit
 
 __all__ = [
+    "NOT_MEASURED",
     "Analyte",
     "Attribute",
     "Band",
     "Bound",
     "Category",
+    "Check",
     "ConclusionRule",
     "NearThreshold",
     "NotCovered",
@@ -302,18 +305,6 @@ class NotCovered(StrictModel):
 
     name: str = Field(min_length=1)
     aliases: list[str] = Field(min_length=1)
-
-
-class ConclusionRule(StrictModel):
-    id: str = Field(min_length=1)
-    when: dict[str, list[str]] = Field(min_length=1)
-    unless: dict[str, list[str]] = Field(default_factory=dict)
-    unless_present: list[str] = Field(default_factory=list)
-    summary: str = Field(min_length=1)
-    source: SourceSpec
-
-
-NOT_MEASURED = "not_measured"  # the pseudo-category of an analyte absent from the message
 
 
 class RulesFile(StrictModel):

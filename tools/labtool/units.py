@@ -193,3 +193,23 @@ def format_number(value: Decimal) -> str:
 def display(value: Decimal, digits: int = 5) -> str:
     """A value rounded for people to read."""
     return format_number(round_significant(value, digits))
+
+
+def significant_figures(number: Decimal) -> int:
+    """Significant figures of a number as written: "240" 3, "0.30" 2, "12.0" 3, "7" 1."""
+    digits = format(abs(number), "f").replace(".", "").lstrip("0")
+    return max(len(digits), 1)
+
+
+def round_like(value: Decimal, figures: int) -> str:
+    """`value` with no more significant figures than `figures` (at least 2), but never rounded
+    into its whole part: 177.066 with 3 figures is "177", 126.1 with 2 is "126" (not 130),
+    0.0392 with 2 is "0.039", 9.0097 with 1 is "9.0"."""
+    if not value.is_finite() or value == 0:
+        return format_number(value) if value.is_finite() else str(value)
+    magnitude = value.copy_abs().adjusted()  # 177.07 -> 2, 0.41 -> -1
+    decimals = max(0, max(figures, 2) - 1 - magnitude)
+    rounded = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if decimals and rounded.adjusted() > magnitude:  # 9.97 with 2 figures is 10, not 10.0
+        rounded = value.quantize(Decimal(1).scaleb(1 - decimals), rounding=ROUND_HALF_UP)
+    return format(rounded, "f")  # significant trailing zeros stay: 9.0097 with 2 is "9.0"

@@ -11,7 +11,7 @@ import pytest
 from labtool.report import Conclusion, Finding, LabReport, SourceRef
 from labtool.rules_model import Band
 
-from assistant.answer.candidates import SOURCE_NOTES_SECTION, CitationRegistry, leans_back
+from assistant.answer.citations import CitationRegistry
 from assistant.answer.disagreements import _stated_by
 from assistant.answer.extractive import DIFFERENCES_HEADING, compose_body
 from assistant.answer.lab_section import CONCLUSION_LABEL, LAB_HEADING
@@ -25,7 +25,9 @@ from assistant.routing.lab_terms import analyte_name, findings_terms
 from assistant.routing.route import asks_only_about_result
 from assistant.schema import DocumentMeta, Evidence, LabEvidence, Passage
 from assistant.sources.lookup import CorpusLookup
+from assistant.sources.statements import SOURCE_NOTES_SECTION, leans_back
 from assistant.text.sentences import citation_numbers
+from tests.fakes.searchers import WordVectors
 from tests.unit.chat.conftest import FakeSearcher
 
 TOTAL_B12 = SourceRef(doc_id="nice-test", title="T", section="Total B12 thresholds")
@@ -93,12 +95,12 @@ def test_a_lab_question_is_answered_first_by_the_tool_with_value_category_and_so
 ) -> None:
     result = lab_assistant.ask("Is B12 240 ng/L deficient?")
     first = _blocks(result.answer)[0].splitlines()
-    assert first[0].startswith("- Vitamin B12 (total serum cobalamin) 240 ng/L: Indeterminate")
-    assert "Source: Test Institute, “Total B12 thresholds”." in first[0]
-    (n,) = citation_numbers(first[0])
+    # What the result means first (the conclusion), then the result itself.
+    assert first[0].startswith(f"- {CONCLUSION_LABEL} Total B12 is indeterminate.")
+    assert result.citations[citation_numbers(first[0])[0] - 1].section == MMA_NEXT.section
+    assert first[1].startswith("- Vitamin B12 (total serum cobalamin) 240 ng/L: Indeterminate")
+    (n,) = citation_numbers(first[1])
     assert result.citations[n - 1].section == "Total B12 thresholds"
-    assert first[1].startswith(f"- {CONCLUSION_LABEL} Total B12 is indeterminate.")
-    assert result.citations[citation_numbers(first[1])[0] - 1].section == MMA_NEXT.section
     assert untraced_numbers(result) == []
 
 
@@ -125,7 +127,7 @@ def test_sections_after_a_lab_answer_are_about_that_result_and_do_not_repeat_it(
 ) -> None:
     result = lab_assistant.ask("Is B12 240 ng/L deficient?")
     body = result.answer.partition("### References")[0]
-    assert "A raised MMA supports functional B12 deficiency" in body  # what follows the result
+    assert "methylmalonic acid test" in body  # what follows the result (the conclusion)
     # The corpus sentence the tool's conclusion restates is not shown a second time.
     assert "Consider a methylmalonic acid test when the total B12 result is indeterminate" not in (
         body
@@ -133,15 +135,17 @@ def test_sections_after_a_lab_answer_are_about_that_result_and_do_not_repeat_it(
     assert DIFFERENCES_HEADING not in body  # the tool's own conflicts cover this value
 
 
-def test_a_question_beyond_the_result_gets_a_corpus_answer_after_the_tool(
+def test_the_results_come_first_then_the_answer_to_the_question_beyond_them(
     lab_assistant: Assistant,
 ) -> None:
+    # Guidance that depends on a result ("a raised MMA is diagnostic") is read after the
+    # result's interpretation, never before it.
     result = lab_assistant.ask("B12 240 ng/L. Should oral treatment be used for malabsorption?")
     blocks = _blocks(result.answer)
-    assert blocks[0].startswith("- Vitamin B12 (total serum cobalamin) 240 ng/L")
+    assert "- Vitamin B12 (total serum cobalamin) 240 ng/L" in blocks[0]
     assert "at least 1 mg daily" in blocks[1]
-    assert not blocks[1].startswith("#")
-    assert result.answer.index(LAB_HEADING) > result.answer.index("at least 1 mg daily")
+    assert not blocks[1].startswith(("#", "-"))
+    assert LAB_HEADING not in result.answer  # no notes, conflicts or errors: no details block
 
 
 def test_a_rule_change_attempt_with_lab_values_gets_the_notice_then_the_same_answer(
@@ -207,6 +211,7 @@ def test_the_direct_answer_is_about_the_test_asked(b12_language: DomainLanguage)
             Evidence([ACTIVE, TOTAL]),
             CitationRegistry(),
             b12_language,
+            vectors=WordVectors(),
         )
         return _blocks(body)[0]
 
@@ -215,7 +220,7 @@ def test_the_direct_answer_is_about_the_test_asked(b12_language: DomainLanguage)
     assert "25 pmol/L" not in direct("What B12 level confirms deficiency?")
 
 
-def test_sections_put_the_test_asked_before_another_test_the_question_retrieved(
+def test_sections_show_the_test_asked_not_another_test_the_question_retrieved(
     b12_language: DomainLanguage,
 ) -> None:
     total = _passage(
@@ -230,13 +235,15 @@ def test_sections_put_the_test_asked_before_another_test_the_question_retrieved(
             CitationRegistry(),
             b12_language,
             direct_answer=False,
+            vectors=WordVectors(),
         )
         return body.partition("### Diagnostic thresholds")[2]
 
     unnamed = thresholds("Which level confirms deficiency?")
     assert unnamed.index("25 pmol/L") < unnamed.index("180 ng/L")  # what the question retrieved
     named = thresholds("Which B12 level confirms deficiency?")
-    assert named.index("180 ng/L") < named.index("25 pmol/L")
+    assert "180 ng/L" in named
+    assert "25 pmol/L" not in named  # another test's cut-off answers another question
 
 
 def test_active_b12_is_still_the_answer_when_active_b12_is_asked(
@@ -247,6 +254,7 @@ def test_active_b12_is_still_the_answer_when_active_b12_is_asked(
         Evidence([ACTIVE, TOTAL]),
         CitationRegistry(),
         b12_language,
+        vectors=WordVectors(),
     )
     assert "25 pmol/L" in _blocks(body)[0]
 
@@ -255,10 +263,11 @@ def test_a_figure_whose_subject_is_only_in_the_heading_is_shown_with_the_heading
     b12_language: DomainLanguage,
 ) -> None:
     body = compose_body(
-        ResolvedQuestion("active B12 thresholds", ""),
+        ResolvedQuestion("Which active B12 level confirms deficiency?", ""),
         Evidence([ACTIVE]),
         CitationRegistry(),
         b12_language,
+        vectors=WordVectors(),
     )
     assert "Active B12 thresholds: deficiency is confirmed below 25 pmol/L [1]." in body
     assert "\nDeficiency is confirmed below 25 pmol/L" not in body
@@ -308,6 +317,7 @@ def test_a_leaning_sentence_is_shown_only_with_the_sentence_it_leans_on(
         CitationRegistry(),
         b12_language,
         direct_answer=False,  # both sentences then compete for the same section
+        vectors=WordVectors(),
     )
     assert "should therefore be read" in with_both
     assert with_both.index("Renal insufficiency can raise") < with_both.index("therefore")
@@ -324,6 +334,7 @@ def test_a_leaning_sentence_is_shown_only_with_the_sentence_it_leans_on(
         CitationRegistry(),
         b12_language,
         direct_answer=False,
+        vectors=WordVectors(),
     )
     assert "therefore" not in alone
 
@@ -340,6 +351,7 @@ def test_source_notes_are_never_quoted(b12_language: DomainLanguage) -> None:
         Evidence([notes, dose]),
         CitationRegistry(),
         b12_language,
+        vectors=WordVectors(),
     )
     assert "Oral B12 at 1 mg daily is effective for most adults [1]." in body
     assert "seed answer page" not in body
@@ -359,6 +371,7 @@ def test_a_follow_up_shows_sentences_on_what_it_asks_not_only_the_earlier_topic(
         Evidence([review]),
         CitationRegistry(),
         b12_language,
+        vectors=WordVectors(),
     )
     assert "1 month in pregnancy" in body
     assert "3 months in adults" not in body
@@ -395,6 +408,11 @@ def test_lab_evidence_is_cited_even_without_a_question(
 ) -> None:
     nice = lookup.section("nice-test", "Total B12 thresholds")[0]
     labs = LabEvidence(_report(), {("nice-test", "Total B12 thresholds"): nice})
-    body = compose_body(None, Evidence([]), CitationRegistry(), b12_language, labs=labs)
-    assert body.startswith("- Vitamin B12 (total serum cobalamin) 240 ng/L")
-    assert f"\n\n{LAB_HEADING}\n\n- Thresholds used for Vitamin B12 (total serum cobalamin)" in body
+    body = compose_body(
+        None, Evidence([]), CitationRegistry(), b12_language, labs=labs, vectors=WordVectors()
+    )
+    assert body is not None
+    (finding,) = [line for line in body.splitlines() if "240 ng/L" in line]
+    assert finding.startswith("- Vitamin B12 (total serum cobalamin) 240 ng/L")
+    (n,) = citation_numbers(finding)
+    assert n == 1  # cited to the rule's section, the only passage with a source in play

@@ -1,5 +1,5 @@
-"""The optional chat model: built from settings (no network at construction), prompted with
-numbered passages, failures turned into LLMError."""
+"""The optional chat model: built from settings (no network at construction), prompted with the
+offline composer's numbered statements, failures turned into LLMError."""
 
 from __future__ import annotations
 
@@ -7,12 +7,19 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from pydantic import SecretStr
 
+from assistant.answer.compose import REFUSAL
 from assistant.answer.llm import (
     LLMError,
     backend_name,
     build_chat_model,
-    build_prompt,
     write_answer,
+)
+from assistant.answer.llm_prompt import (
+    STATEMENTS_HEADING,
+    PromptEvidence,
+    StatementRecorder,
+    build_prompt,
+    prompt_evidence,
 )
 from assistant.config import LLMSettings
 from assistant.schema import DocumentMeta, Passage
@@ -68,18 +75,28 @@ def test_provider_without_a_model_name_is_an_error() -> None:
         build_chat_model(LLMSettings(provider="openai"))
 
 
-def test_prompt_numbers_passages_and_carries_the_lab_output() -> None:
+def test_prompt_numbers_sources_lists_statements_and_carries_the_lab_output() -> None:
+    evidence = PromptEvidence(
+        sources=[(3, PASSAGE)],
+        statements=["Deficiency is confirmed below 180 ng/L [3]."],
+        not_covered=("nitrous oxide",),
+    )
     messages = build_prompt(
         "What is the B12 cut-off?",
-        [(3, PASSAGE)],
+        evidence,
+        refusal=REFUSAL,
         lab_output="Vitamin B12 240 ng/L: indeterminate",
         conversation="user: earlier question",
+        subject="the example field",
     )
     (system_role, system), (human_role, human) = messages
     assert (system_role, human_role) == ("system", "human")
+    assert system.startswith("You are a clinical guideline assistant for the example field.")
     assert "Cite every sentence" in system
-    assert "[3] NG239 (NICE, 2024; Guideline) - section: Total B12 thresholds" in human
-    assert "Deficiency is confirmed below 180 ng/L." in human
+    assert f'"{REFUSAL}"' in system
+    assert "[3] NG239 (NICE, 2024; Guideline), section “Total B12 thresholds”" in human
+    assert f"{STATEMENTS_HEADING}\n- Deficiency is confirmed below 180 ng/L [3]." in human
+    assert "The sources say nothing about: nitrous oxide." in human
     assert "Vitamin B12 240 ng/L: indeterminate" in human
     assert "user: earlier question" in human
     assert human.endswith("Question: What is the B12 cut-off?")
@@ -87,8 +104,30 @@ def test_prompt_numbers_passages_and_carries_the_lab_output() -> None:
 
 
 def test_patient_prompt_asks_for_plain_language() -> None:
-    (_, system), _ = build_prompt("q", [], lab_output=None, audience="patient")
+    empty = PromptEvidence(sources=[], statements=[])
+    (_, system), _ = build_prompt("q", empty, refusal=REFUSAL, audience="patient")
     assert "plain language" in system
+
+
+def test_the_prompt_lists_statements_as_the_answer_shows_them_once_without_the_tools_lines() -> (
+    None
+):
+    recorder = StatementRecorder()
+    other = PASSAGE.model_copy(update={"chunk_id": "c2", "section": "Oral treatment"})
+    # Cited in this order, shown in another: the differences block is cited before the sections.
+    second = recorder.cited("Oral cyanocobalamin 1 mg daily works.", other)
+    first = recorder.cited("Deficiency is confirmed below 180 ng/L.", PASSAGE)
+    tool = recorder.cited("Vitamin B12 240 ng/L: Indeterminate.", PASSAGE)
+    recorder.cited("Deficiency is confirmed below 180 ng/L.", PASSAGE)  # cited twice, listed once
+    answer = f"{tool}\n\n{first}\n\n### Treatment\n\n- {second}"
+
+    evidence = prompt_evidence(recorder, answer, tool_lines=["Vitamin B12 240 ng/L: Indeterminate"])
+
+    assert evidence.statements == [
+        "Deficiency is confirmed below 180 ng/L [2].",
+        "Oral cyanocobalamin 1 mg daily works [1].",
+    ]
+    assert [(n, p.chunk_id) for n, p in evidence.sources] == [(1, "c2"), (2, "c1")]
 
 
 def test_write_answer_returns_the_model_text() -> None:
@@ -98,7 +137,13 @@ def test_write_answer_returns_the_model_text() -> None:
 
 def test_model_failure_becomes_llm_error() -> None:
     model = build_chat_model(
-        LLMSettings(provider="openai", model="m", base_url="http://127.0.0.1:9/v1", timeout_s=1)
+        LLMSettings(
+            provider="openai",
+            model="m",
+            base_url="http://127.0.0.1:9/v1",
+            timeout_s=1,
+            max_retries=0,
+        )
     )
     assert model is not None
     with pytest.raises(LLMError, match="did not answer"):

@@ -20,7 +20,6 @@ from langchain_core.language_models.fake_chat_models import (
 from assistant.answer.audience import GLOSSARY_HEADING, PATIENT_DISCLAIMER
 from assistant.answer.compose import LLM_UNAVAILABLE, REFUSAL
 from assistant.answer.extractive import DIFFERENCES_HEADING
-from assistant.answer.lab_section import LAB_HEADING
 from assistant.answer.references import REFERENCES_HEADING
 from assistant.config import Settings
 from assistant.guard.provenance import untraced_numbers
@@ -144,7 +143,8 @@ def test_lab_values_go_to_the_lab_tool_and_are_cited_to_the_rule_source(
 ) -> None:
     result = assistant.ask("B12 240 ng/L")
     assert result.labs is not None
-    assert LAB_HEADING in result.answer
+    assert result.answer.startswith("- **Conclusion:**")  # what the result means leads
+    assert "\n- Vitamin B12 240 ng/L" in result.answer  # then the tool's finding
     assert "177.07 pmol/L" in result.answer
     assert [c.section for c in result.citations] == ["Total B12 thresholds"]
     assert "**Conclusion:** Consider a methylmalonic acid test [1]." in result.answer
@@ -154,9 +154,9 @@ def test_lab_values_go_to_the_lab_tool_and_are_cited_to_the_rule_source(
 def test_message_with_a_question_and_lab_values_gets_both(assistant: Assistant) -> None:
     result = assistant.ask("B12 240 ng/L. Should oral treatment be used for malabsorption?")
     assert result.labs is not None
-    assert LAB_HEADING in result.answer
     assert "at least 1 mg daily" in result.answer
-    assert body_of(result.answer).index("1 mg daily") < body_of(result.answer).index(LAB_HEADING)
+    body = body_of(result.answer)
+    assert body.index("Vitamin B12 240 ng/L") < body.index("1 mg daily")  # the results first
     assert untraced_numbers(result) == []
 
 
@@ -165,7 +165,8 @@ def test_follow_up_is_resolved_from_history(assistant: Assistant, searcher: Fake
         {"role": "user", "content": "How is vitamin B12 deficiency treated?"},
         {"role": "assistant", "content": "Oral B12 [1]."},
     ]
-    result = assistant.ask("and for how long?", history=history)
+    # (the real model's "and for how long?" is tested end to end; word vectors need more words)
+    result = assistant.ask("and how long does treatment continue?", history=history)
     assert not result.refused
     assert "lifelong" in result.answer or "3 months" in result.answer
     assert "b12" in searcher.queries[-1].lower()
@@ -305,11 +306,10 @@ def test_nothing_heavy_is_created_before_the_first_question(settings: Settings) 
     assert assistant.resources._ruleset is None
 
 
-def test_ask_stream_reveals_the_final_answer(assistant: Assistant) -> None:
+def test_ask_stream_gives_the_finished_extractive_answer_at_once(assistant: Assistant) -> None:
     question = "What is the oral dose of vitamin B12 for malabsorption?"
     frames = list(assistant.ask_stream(question))
-    assert frames[-1] == assistant.ask(question).answer
-    assert all(frames[-1].startswith(frame) for frame in frames)
+    assert [frame.answer for frame in frames] == [assistant.ask(question).answer]
 
 
 def _errors_only(code: str) -> Callable[[str], LabReport]:

@@ -51,7 +51,7 @@ def test_reference_line_shows_type_title_publisher_year_and_review_status() -> N
     line = reference_line(citations[0])
     assert line == (
         "1. **Research**: Title of a. A Journal, 2017. Section: Oral dose. "
-        "Review status: under review, last reviewed 2026-11-24."
+        "Status: under review; no clinical review recorded."  # a legacy date is no review record
     )
     assert render_references(citations).startswith(REFERENCES_HEADING)
     assert render_references([]) == ""

@@ -116,8 +116,17 @@ def labs(*findings: Finding, errors: tuple[LabError, ...] = ()) -> LabReport:
     return LabReport(findings=list(findings), errors=list(errors))
 
 
-def answer(text: str, *citations: Citation, report: LabReport | None = None) -> AnswerResult:
-    return AnswerResult(answer=text, citations=list(citations), labs=report)
+def answer(
+    text: str, *citations: Citation, report: LabReport | None = None, **parts: object
+) -> AnswerResult:
+    """An answer whose direct part is `text` (other parts, e.g. `sections`, `notices`,
+    `references`, `disclaimer`, by keyword); `answer` is them all, as shown."""
+    fields: dict[str, object] = {"direct": text, **parts}
+    result = AnswerResult.model_validate(
+        {"answer": "", "citations": list(citations), "labs": report, **fields}
+    )
+    shown = [*result.notices, result.body, result.references, result.disclaimer]
+    return result.model_copy(update={"answer": "\n\n".join(s for s in shown if s.strip())})
 
 
 def case(**fields: object) -> EvalCase:
@@ -126,6 +135,8 @@ def case(**fields: object) -> EvalCase:
         "question": "What does a B12 of 240 ng/L mean?",
         "provenance": [{"doc_id": "nice", "section": "B12"}],
     }
+    if "conversation" in fields:
+        del data["question"]
     data.update(fields)
     return EvalCase.model_validate(data)
 

@@ -3,9 +3,13 @@ corpus reference they make exists."""
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.evaluation.cases import check_sources, load_cases
 from assistant.evaluation.runner import corpus_headings, pack_cases
+
+pytestmark = pytest.mark.data
 
 DEFAULT_CASES = pack_cases(Settings())
 
@@ -14,7 +18,8 @@ TAGS = [tag for case in CASES for tag in case.tags]
 
 
 def test_there_are_enough_cases_with_out_of_scope_and_injection_attempts() -> None:
-    assert len(CASES) >= 80
+    # The full count is pinned in test_committed_baselines.py (PINNED_GATE_CASES).
+    assert len(CASES) >= 150
     assert TAGS.count("out-of-scope") >= 10
     assert TAGS.count("injection") >= 3
 

@@ -114,3 +114,33 @@ def test_sources_must_name_corpus_documents_and_headings() -> None:
         "bad-doc: provenance names unknown document 'who-2024'",
         "bad-section: reference section 'Dose' is not a heading of nice",
     ]
+
+
+def test_the_answer_shape_fields_load_with_their_defaults() -> None:
+    plain = case()
+    shaped = case(
+        lead=r"below 180 ng/L",
+        expected_gap=False,
+        caveat_for=r"150 pmol/L",
+        caveat=r"not reviewed",
+        split="dev",
+    )
+
+    assert (plain.lead, plain.expected_gap, plain.caveat, plain.split) == (None, None, None, "gate")
+    assert (shaped.lead, shaped.expected_gap, shaped.split) == (r"below 180 ng/L", False, "dev")
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"lead": "(unclosed"}, "bad regex"),
+        ({"caveat_for": "x", "caveat": "[z"}, "bad regex"),
+        ({"caveat": "only the caveat"}, "caveat and caveat_for go together"),
+        ({"caveat_for": "only the statement"}, "caveat and caveat_for go together"),
+        ({"split": "train"}, "split"),
+        ({"expected_gap": "sometimes"}, "expected_gap"),
+    ],
+)
+def test_a_bad_answer_shape_field_is_refused(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        case(**fields)

@@ -51,7 +51,14 @@ def test_options_reach_the_runner_and_json_is_printed(
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["passed"] is True
     assert calls == [
-        {"rules": rules, "cases_path": tmp_path, "report_dir": tmp_path / "r", "echo": False}
+        {
+            "rules": rules,
+            "cases_path": tmp_path,
+            "report_dir": tmp_path / "r",
+            "echo": False,
+            "split": "gate",
+            "update_baseline": False,
+        }
     ]
 
 

@@ -51,8 +51,9 @@ def test_tool_output_supports_numbers_also_when_rounded() -> None:
 
 def test_citation_markers_and_the_reference_list_are_not_claims() -> None:
     result = answer(
-        "Measure MMA when B12 is indeterminate [2].\n\n### References\n\n2. NICE 2024, p. 77.",
+        "Measure MMA when B12 is indeterminate [2].",
         citation(2, text=MMA_TEXT),
+        references="### References\n\n2. NICE 2024, p. 77.",
     )
 
     assert grounding.numeric_fidelity(result).value == 0
@@ -226,7 +227,9 @@ def test_the_lab_tools_own_messages_and_the_disclaimer_need_no_citation() -> Non
         input="B12 150", code="MISSING_UNIT", message="'B12 150' has no unit; give it."
     )
     result = answer(
-        f"**Not interpreted** (B12 150): 'B12 150' has no unit; give it.\n\n{CLINICIAN_DISCLAIMER}",
+        "",
+        lab_details="**Not interpreted** (B12 150): 'B12 150' has no unit; give it.",
+        disclaimer=CLINICIAN_DISCLAIMER,
         report=labs(errors=(error,)),
     )
 
@@ -252,3 +255,26 @@ def test_a_number_must_stand_in_the_passage_its_sentence_cites() -> None:
     assert not score.passed
     assert score.evidence[0].text == "271"
     assert grounding.numeric_fidelity(result).passed  # the number has a source, just not this one
+
+
+def test_a_clause_break_keeps_the_first_clauses_figure_checked(rules: RulesView) -> None:
+    # A new clause ("..., or your glucose two hours after a drink is 200 mg/dL") may name its
+    # test in words the rules lack, so the earlier name stops at the break; the figure before
+    # the break is still checked against its own test.
+    wrong = answer("MMA above 280 nmol/L is raised, and it stays so [1].", MMA_CITATION)
+    right = answer("MMA above 271 nmol/L is raised, and it stays so [1].", MMA_CITATION)
+
+    assert grounding.threshold_consistency(wrong, rules).value == 1
+    assert grounding.threshold_consistency(right, rules).value == 0
+
+
+def test_one_sentence_of_a_longer_tool_message_needs_no_citation() -> None:
+    message = (
+        "'EPO 500': the rules cover people with lower-risk MDS; no rule classifies it for "
+        "this patient. MDS was not mentioned: assumed absent."
+    )
+    error = LabError(input="EPO 500", code="UNSUPPORTED_POPULATION", message=message)
+    shown = "**Not interpreted** (EPO 500): " + message.split(". ")[0] + "."
+    result = answer("", lab_details=shown, report=labs(errors=(error,)))
+
+    assert grounding.citation_structure(result).passed

@@ -100,17 +100,19 @@ class ScriptedAssistant:
             raise RuntimeError("boom")
         if "240" in question:
             extra = " It is 999 ng/L in some labs [1]." if self.invent else ""
+            text = f"B12 240 ng/L is indeterminate [1].{extra}"
             return AnswerResult(
-                answer=f"B12 240 ng/L is indeterminate [1].{extra}",
-                citations=[citation(1)],
-                labs=labs(finding(240)),
+                answer=text, direct=text, citations=[citation(1)], labs=labs(finding(240))
             )
         if "MMA" in question:
+            text = "MMA above 271 nmol/L is raised and supports deficiency [1]."
             return AnswerResult(
-                answer="MMA above 271 nmol/L is raised and supports deficiency [1].",
+                answer=text,
+                direct=text,
                 citations=[citation(1, doc_id="mma-doc", text=MMA_TEXT, section="MMA")],
             )
-        return AnswerResult(answer="The corpus does not cover this question.", refused=True)
+        refusal = "The corpus does not cover this question."
+        return AnswerResult(answer=refusal, notices=[refusal], refused=True)
 
 
 @pytest.fixture
@@ -258,3 +260,102 @@ def test_a_rules_file_with_a_shifted_cut_off_makes_stated_cut_offs_inconsistent(
     assert inconsistent is not None
     assert inconsistent.evidence[0].text == "271 nmol/L"
     assert outcome.meta.rules_path == str(shifted)
+
+
+# --- splits and raising the baseline -------------------------------------------------------
+
+DEV_CASE = """
+  - id: dev-mma
+    tags: [confirmatory]
+    split: dev
+    question: "When is MMA measured, for calibration?"
+    must_include: ["271 nmol/L", "never said"]
+    provenance: [{doc_id: mma-doc, section: MMA}]
+"""
+
+
+def test_dev_cases_are_reported_apart_and_never_gated(
+    project: tuple[Settings, Path, Path], tmp_path: Path
+) -> None:
+    _, cases, _ = project
+    cases.write_text(CASES + DEV_CASE, encoding="utf-8")
+
+    outcome = run(project, tmp_path)
+
+    assert outcome.passed  # the failing dev case does not count
+    assert [s.case_id for s in outcome.assistant.cases] == [
+        "lab-240",
+        "mma-question",
+        "out-of-scope",
+    ]
+    assert outcome.dev_assistant is not None
+    assert [s.case_id for s in outcome.dev_assistant.cases] == ["dev-mma"]
+    assert outcome.dev_assistant.value("required_content") == 0.5
+    assert outcome.meta.case_count == 3
+    assert outcome.meta.dev_case_count == 1
+    summary = (tmp_path / "report" / "summary.md").read_text(encoding="utf-8")
+    assert "## Dev split (1 cases, for calibration, not gated)" in summary
+
+
+def test_the_dev_split_alone_is_a_calibration_run_without_a_gate(
+    project: tuple[Settings, Path, Path], tmp_path: Path
+) -> None:
+    _, cases, _ = project
+    cases.write_text(CASES + DEV_CASE, encoding="utf-8")
+
+    outcome = run(project, tmp_path, split="dev")
+
+    assert [s.case_id for s in outcome.assistant.cases] == ["dev-mma"]
+    assert outcome.gate == []
+    assert "dev split only, not gated" in (tmp_path / "report" / "summary.md").read_text("utf-8")
+
+
+def test_a_split_without_cases_is_a_clear_error(
+    project: tuple[Settings, Path, Path], tmp_path: Path
+) -> None:
+    with pytest.raises(EvalError, match="no 'dev' cases"):
+        run(project, tmp_path, split="dev")
+
+
+def test_writing_the_baseline_raises_it_and_prints_what_changed(
+    project: tuple[Settings, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, _, baseline = project
+    baseline.write_text(
+        json.dumps({"gated": {**GATED, "recall@5": {"min": 0.5}, "abstention": {"min": 0.5}}}),
+        encoding="utf-8",
+    )
+
+    outcome = run(project, tmp_path, update_baseline=True, echo=True)
+
+    written = json.loads(baseline.read_text(encoding="utf-8"))
+    assert written["gated"]["recall@5"] == {"min": 1.0}
+    assert written["gated"]["abstention"] == {"min": 1.0}
+    assert written["gated"]["unsupported_numbers"] == {"max": 0.0}
+    assert written["gated"]["repetition"] == {"max": 0.0}  # a known metric, added
+    assert "recall@5: >= 0.5 -> >= 1" in outcome.baseline_changes
+    printed = capsys.readouterr().out
+    assert f"Baseline {baseline}:" in printed
+    assert "  abstention: >= 0.5 -> >= 1" in printed
+
+
+def test_writing_the_baseline_after_a_worse_run_lowers_nothing(
+    project: tuple[Settings, Path, Path], tmp_path: Path
+) -> None:
+    _, _, baseline = project
+    before = json.loads(baseline.read_text(encoding="utf-8"))
+
+    outcome = run(project, tmp_path, answerer=ScriptedAssistant(invent=True), update_baseline=True)
+
+    assert not outcome.passed
+    written = json.loads(baseline.read_text(encoding="utf-8"))
+    for name, bound in before["gated"].items():
+        assert written["gated"][name] == bound, name
+    assert not any(change.startswith("unsupported_numbers") for change in outcome.baseline_changes)
+
+
+def test_writing_the_baseline_from_a_dev_run_is_refused(
+    project: tuple[Settings, Path, Path], tmp_path: Path
+) -> None:
+    with pytest.raises(EvalError, match="--write-baseline needs the pack's own gate cases"):
+        run(project, tmp_path, update_baseline=True, split="dev")

@@ -47,9 +47,10 @@ HOLOTC = [  # NICE NG239 active B12: <25; 25 to 70 inclusive; >70 pmol/L
     ("24.9", "deficient"), ("25", "indeterminate"), ("25.1", "indeterminate"),
     ("69.9", "indeterminate"), ("70", "indeterminate"), ("70.1", "unlikely"),
 ]  # fmt: skip
-MMA_NMOL = [("270.9", "not_elevated"), ("271", "not_elevated"), ("271.1", "elevated")]  # >271
-MMA_UMOL = [("0.2709", "not_elevated"), ("0.271", "not_elevated"), ("0.2711", "elevated")]
-EPO = [("499.9", "not_elevated"), ("500", "not_elevated"), ("500.1", "elevated")]  # >500
+# Laboratory upper limit (Mayo): at most 0.40 µmol/L (400 nmol/L) is not raised
+MMA_NMOL = [("399.9", "not_elevated"), ("400", "not_elevated"), ("400.1", "elevated")]
+MMA_UMOL = [("0.3999", "not_elevated"), ("0.4", "not_elevated"), ("0.4001", "elevated")]
+EPO = [("499.9", "not_elevated"), ("500", "not_elevated"), ("500.1", "elevated")]  # >500 (MDS)
 FOLATE_NMOL = [  # WHO: <6.8 deficient (haematological), <10 possible (metabolic)
     ("6.79", "deficient"), ("6.8", "possible_deficiency"), ("6.81", "possible_deficiency"),
     ("9.99", "possible_deficiency"), ("10", "not_deficient"), ("10.01", "not_deficient"),
@@ -106,7 +107,7 @@ PRIMARY_TABLE: list[Case] = [
     *_cases("holoTC", ["pmol/L"], "", HOLOTC),
     *_cases("MMA", ["nmol/L"], "", MMA_NMOL),
     *_cases("MMA", ["µmol/L", "nmol/mL"], "", MMA_UMOL),
-    *_cases("EPO", ["mU/mL", "IU/L", "U/L"], "", EPO),
+    *_cases("EPO", ["mU/mL", "IU/L", "U/L"], ", lower-risk MDS", EPO),
     *_cases("folate", ["nmol/L"], "", FOLATE_NMOL),
     *_cases("folate", ["µg/L", "ng/mL"], "", FOLATE_UG),
     *_cases("ferritin", ["µg/L", "ng/mL"], ", adult, CRP 2 mg/L", _ferritin(15)),
@@ -118,9 +119,9 @@ PRIMARY_TABLE: list[Case] = [
     *_hb_in_other_units(_hb(80, 110, 120), WOMAN),
     *_cases("Hb", ["g/L"], MAN, _hb(80, 110, 130)),
     *_cases("Hb", ["g/L"], ", pregnant, first trimester", _hb(70, 100, 110)),
-    *_cases("Hb", ["g/L"], ", pregnant, second trimester", _hb(70, 100, 105)),
+    *_cases("Hb", ["g/L"], ", pregnant, second trimester", _hb(70, 95, 105)),  # WHO 2024
     *_cases("Hb", ["g/L"], ", 30 weeks pregnant", _hb(70, 100, 110)),
-    *_cases("Hb", ["g/L"], ", child aged 18 months", _hb(70, 100, 105)),
+    *_cases("Hb", ["g/L"], ", child aged 18 months", _hb(70, 95, 105)),  # WHO 2024
     *_cases("Hb", ["g/L"], ", child aged 3 years", _hb(70, 100, 110)),
     *_cases("Hb", ["g/L"], ", child aged 8 years", _hb(80, 110, 115)),
     *_cases("Hb", ["g/L"], ", girl aged 13", _hb(80, 110, 120)),
@@ -225,9 +226,12 @@ def _population_text(population: dict[str, Any]) -> str:
         words.append("CRP 20 mg/L")
     elif population.get("inflammation") is False:
         words.append("CRP 1 mg/L")
+    declared = [key for key, value in population.items() if value is True]
+    words.extend(DECLARED_WORDS[key] for key in declared if key in DECLARED_WORDS)
     return ", " + ", ".join(words) if words else ""
 
 
+DECLARED_WORDS = {"mds": "lower-risk MDS", "critical_care": "in ICU", "ibd": "Crohn's disease"}
 ALIASES = {
     "b12": "B12",
     "holotc": "holoTC",

@@ -102,3 +102,42 @@ def test_every_number_in_a_conclusion_appears_in_its_cited_section() -> None:
             assert re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", section), (
                 f"{conclusion['id']}: {number} not in {source['doc_id']} § {source['section']}"
             )
+
+
+def _bounds(check: Any) -> list[tuple[str, Any]]:
+    """(analyte or attribute, value) of every bound in a conclusion condition, nested too."""
+    if not isinstance(check, dict):
+        return []
+    found = [
+        (check.get("analyte") or check.get("attribute"), check[key])
+        for key in _BOUND_KEYS
+        if key in check
+    ]
+    for key in ("any", "all"):
+        found += [bound for child in check.get(key, []) for bound in _bounds(child)]
+    return found
+
+
+def test_every_bound_in_a_conclusion_appears_with_its_unit_in_its_cited_section() -> None:
+    data = yaml.safe_load(REAL_RULES.read_text(encoding="utf-8"))
+    documents = read_corpus(REAL_CORPUS)
+    checked = 0
+    for conclusion in data.get("conclusions", []):
+        source = conclusion["source"]
+        section = documents[source["doc_id"]].section_text(source["section"]) or ""
+        checks = [
+            check
+            for part in ("when", "unless")
+            if isinstance(conclusion.get(part), list)
+            for check in conclusion[part]
+        ]
+        for name, value in [bound for check in checks for bound in _bounds(check)]:
+            analyte = data["analytes"].get(name)
+            # the canonical unit, or any unit identical to it (pg/mL for ng/L)
+            units = [u for u, f in (analyte or {}).get("units", {}).items() if f == 1]
+            assert any(appears(value, unit, section) for unit in units), (
+                f"{conclusion['id']}: '{value}' ({', '.join(units)}) not in "
+                f"{source['doc_id']} § {source['section']}"
+            )
+            checked += 1
+    assert checked > 0, "no conclusion bound was checked"

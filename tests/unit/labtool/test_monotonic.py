@@ -35,7 +35,7 @@ MARKERS = {
     "hb-t2": ("Hb", "g/L", ", pregnant, second trimester", 30, 250, True),
     "hb-gdl": ("Hb", "g/dL", ", man aged 40", 3, 25, True),
     "mma": ("MMA", "nmol/L", "", 1, 5000, False),
-    "epo": ("EPO", "mU/mL", "", 1, 5000, False),
+    "epo": ("EPO", "mU/mL", ", lower-risk MDS", 1, 5000, False),
 }
 
 

@@ -79,7 +79,7 @@ def test_a_test_without_rules_is_named_in_the_error(
 
 @pytest.mark.parametrize(
     "text",
-    ["Her result was 175 ng/L.", "It's 175 ng/L", "below 180 ng/L", "the latest is 175 ng/L"],
+    ["Her result was 175 ng/L.", "It's 175 ng/L", "Repeat 180 ng/L", "the latest is 175 ng/L"],
 )
 def test_ordinary_words_before_a_bare_value_are_not_a_test_name(
     real_rules: RuleSet, text: str
@@ -170,7 +170,7 @@ def test_two_assumed_tests_that_take_the_unit_are_ambiguous(real_rules: RuleSet)
 
 
 def test_assumed_tests_never_override_a_written_name(real_rules: RuleSet) -> None:
-    named = interpret("MMA 300 nmol/L and TSH 8 mU/L", real_rules, assume_analytes=("b12",))
+    named = interpret("MMA 450 nmol/L and TSH 8 mU/L", real_rules, assume_analytes=("b12",))
     no_fit = interpret("175 fL", real_rules, assume_analytes=("b12",))
 
     assert _found(named) == [("mma", "elevated")]

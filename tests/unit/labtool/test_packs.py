@@ -69,7 +69,8 @@ def test_a_converted_new_unit_is_exact(lab: RuleSet) -> None:
 
     assert finding.unit == "ng/dL"
     assert finding.canonical_value == pytest.approx(9.0097)
-    assert "9.0097 pmol/L" in finding.summary
+    assert finding.converted["pmol/L"] == pytest.approx(9.0097)
+    assert "(= 9.0 pmol/L)" in finding.summary  # written with 1 figure: shown with 2
 
 
 def test_an_alias_may_start_with_a_digit(
@@ -169,9 +170,10 @@ def test_affine_boundaries_are_exact_in_each_published_unit(
 def test_a_percent_result_shows_its_mmol_per_mol_value_and_the_rounding_trap(lab: RuleSet) -> None:
     (finding,) = interpret("HbA1c 6.5%", lab).findings
 
-    assert finding.converted == {"mmol/mol": 47.53, "%": 6.5}
+    assert finding.converted == {"mmol/mol": pytest.approx(47.5295, abs=1e-4), "%": 6.5}
+    assert finding.converted_text == {"mmol/mol": "48", "%": "6.5"}
     assert finding.canonical_value == pytest.approx(47.5295, abs=1e-4)
-    assert any(n.startswith("unit_rounding_ambiguity") for n in finding.notes)
+    assert any(n.startswith("On the mmol/mol scale") for n in finding.notes)
 
 
 # --- declared attributes ---------------------------------------------------------------------

@@ -26,7 +26,7 @@ def test_every_part_is_shown_with_its_sources(real_rules: RuleSet) -> None:
     for source in report.findings[0].sources:
         assert f"{source.title} ({source.doc_id}), section '{source.section}'" in text
     assert "[near threshold]" in text
-    assert "unit_rounding_ambiguity" in text
+    assert "On the pmol/L scale" in text  # the rounding-trap note
 
 
 def test_sections_appear_in_a_fixed_order(real_rules: RuleSet) -> None:

@@ -234,6 +234,55 @@ def _conclusion_unless_unknown_category(data: dict[str, Any]) -> None:
     data["conclusions"][0]["unless"] = {"hb": ["borderline"]}
 
 
+def _condition_with_two_heads(data: dict[str, Any]) -> None:
+    data["conclusions"][0]["when"] = [{"analyte": "b12", "attribute": "pregnant", "is": True}]
+
+
+def _analyte_condition_without_a_test(data: dict[str, Any]) -> None:
+    data["conclusions"][0]["when"] = [{"analyte": "b12"}]
+
+
+def _analyte_condition_with_is(data: dict[str, Any]) -> None:
+    data["conclusions"][0]["when"] = [{"analyte": "b12", "is": True}]
+
+
+def _unknown_attribute_condition(data: dict[str, Any]) -> None:
+    data["conclusions"][0]["when"] = [
+        {"analyte": "b12", "in": ["deficient"]},
+        {"attribute": "smoker", "is": True},
+    ]
+
+
+def _bound_on_a_yes_no_attribute(data: dict[str, Any]) -> None:
+    data["conclusions"][0]["when"] = [
+        {"analyte": "b12", "in": ["deficient"]},
+        {"attribute": "pregnant", "less_than": 2},
+    ]
+
+
+def _sex_condition_with_a_boolean(data: dict[str, Any]) -> None:
+    data["conclusions"][0]["when"] = [
+        {"analyte": "b12", "in": ["deficient"]},
+        {"attribute": "sex", "is": True},
+    ]
+
+
+def _nested_unknown_category(data: dict[str, Any]) -> None:
+    data["conclusions"][0]["when"] = [
+        {"any": [{"analyte": "b12", "in": ["deficient"]}, {"analyte": "hb", "in": ["low"]}]}
+    ]
+
+
+def _only_attribute_conditions(data: dict[str, Any]) -> None:
+    data["conclusions"][0]["when"] = [{"attribute": "pregnant", "is": True}]
+
+
+def _any_with_a_test(data: dict[str, Any]) -> None:
+    data["conclusions"][0]["when"] = [
+        {"any": [{"analyte": "b12", "in": ["deficient"]}], "is": True}
+    ]
+
+
 def _reserved_category(data: dict[str, Any]) -> None:
     data["analytes"]["hb"]["categories"].append({"id": "not_measured", "label": "Not measured"})
 
@@ -286,6 +335,15 @@ CASES: list[tuple[Breaker, tuple[str, ...], str]] = [
     (_conclusion_on_a_context_analyte, ("confirm-with-mma", "crp"), "context analyte"),
     (_conclusion_on_absences_only, ("confirm-with-mma",), "real category"),
     (_conclusion_unless_unknown_category, ("confirm-with-mma", "borderline"), "unknown category"),
+    (_condition_with_two_heads, ("confirm-with-mma", "'when'"), "names one of"),
+    (_analyte_condition_without_a_test, ("confirm-with-mma",), "needs exactly one of in"),
+    (_analyte_condition_with_is, ("confirm-with-mma",), "needs exactly one of in"),
+    (_unknown_attribute_condition, ("confirm-with-mma", "smoker"), "unknown attribute"),
+    (_bound_on_a_yes_no_attribute, ("confirm-with-mma", "pregnant"), "not a number"),
+    (_sex_condition_with_a_boolean, ("confirm-with-mma", "sex"), "cannot be"),
+    (_nested_unknown_category, ("confirm-with-mma", "low"), "unknown category"),
+    (_only_attribute_conditions, ("confirm-with-mma",), "real category"),
+    (_any_with_a_test, ("confirm-with-mma",), "nothing else"),
     (_reserved_category, ("analyte 'hb'", "not_measured"), "reserved"),
     (_paired_reading_of_unknown_analytes, ("paired reading #1", "sbp"), "unknown analyte"),
 ]

@@ -323,18 +323,18 @@ def test_sidecar_next_to_a_file_with_front_matter_is_an_error(tmp_path: Path) ->
         (
             "notes-without-metadata.txt",
             "1. **Research**: notes without metadata. Section: Introduction. "
-            "Review status: submitted, not yet reviewed.",
+            "Status: submitted; no clinical review recorded.",
         ),
         (
             "bold-headings.pdf",
             "1. **Research**: Haematinic tests: a short laboratory guide. Section: Introduction. "
-            "Review status: submitted, not yet reviewed.",
+            "Status: submitted; no clinical review recorded.",
         ),
         (
             "potassium.txt",
-            "1. **Research**: Clinical practice guidelines: treatment of acute hyperkalaemia in "
-            "adults. UK Kidney Association, 2020. Section: Introduction. "
-            "Review status: submitted, not yet reviewed.",
+            "1. **Society guideline**: Clinical practice guidelines: treatment of acute "
+            "hyperkalaemia in adults. UK Kidney Association, 2020. Section: Introduction. "
+            "Status: submitted; no clinical review recorded.",
         ),
     ],
 )
@@ -354,5 +354,5 @@ def test_reference_line_with_year_but_no_publisher() -> None:
 
     assert reference_line(citation_for(2, passage)) == (
         "2. **Research**: notes without metadata. 2023. Section: When to test. "
-        "Review status: submitted, not yet reviewed."
+        "Status: submitted; no clinical review recorded."
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 
-from assistant.schema import AnswerResult, Audience, Citation
+from assistant.schema import AnswerResult, Citation
+from tests.fakes.assistant import FakeAssistant
+
+__all__ = ["FakeAssistant", "make_citation"]
 
 
 def make_citation(n: int, doc_id: str, **overrides: object) -> Citation:
@@ -35,23 +36,3 @@ def cited_answer() -> AnswerResult:
             make_citation(1, "bsh-cobalamin"),
         ],
     )
-
-
-@dataclass
-class FakeAssistant:
-    """Returns a scripted answer and remembers how it was asked."""
-
-    result: AnswerResult
-    error: Exception | None = None
-    calls: list[tuple[str, list[dict[str, str]] | None, Audience]] = field(default_factory=list)
-
-    def ask(
-        self,
-        question: str,
-        history: list[dict[str, str]] | None = None,
-        audience: Audience = "clinician",
-    ) -> AnswerResult:
-        self.calls.append((question, history, audience))
-        if self.error is not None:
-            raise self.error
-        return self.result

@@ -1,4 +1,4 @@
-"""The app's event functions and settings checks, with a fake assistant and no server."""
+"""The app's event functions and settings checks, with a scripted assistant and no server."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ from typing import Any, cast
 
 import gradio as gr
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from assistant.app import messages as ui_messages
-from assistant.app.feedback import FeedbackStore, feedback_path
-from assistant.app.ui import ChatHandlers, ServeError, auth_from_settings, build_app
-from assistant.config import ServeSettings, Settings, get_settings
+from assistant.app.feedback import FeedbackError, FeedbackStore, RatedAnswer, Rating, feedback_path
+from assistant.app.handlers import ChatHandlers
+from assistant.app.ui import ServeError, auth_from_settings, build_app
+from assistant.config import MIN_PASSWORD_CHARS, ServeSettings, Settings, get_settings
 from assistant.pipeline import AssistantError
 from assistant.schema import AnswerResult
 from tests.unit.ui.conftest import FakeAssistant
+
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -34,7 +37,7 @@ def like(index: int, liked: bool | str) -> gr.LikeData:
     return gr.LikeData(target=None, data={"index": index, "value": ["..."], "liked": liked})
 
 
-def test_a_chat_turn_shows_progress_then_the_answer_with_its_sources(
+def test_a_chat_turn_shows_progress_then_the_answer(
     settings: Settings, cited_answer: AnswerResult
 ) -> None:
     fake = FakeAssistant(cited_answer)
@@ -51,7 +54,20 @@ def test_a_chat_turn_shows_progress_then_the_answer_with_its_sources(
     assert turns[1].doc_ids == ["bsh-cobalamin", "praxis-b12"]
 
 
-def test_follow_up_passes_the_conversation_without_source_cards(
+def test_each_answer_the_pipeline_yields_is_shown_as_it_comes(
+    settings: Settings, cited_answer: AnswerResult
+) -> None:
+    partial = cited_answer.model_copy(update={"answer": "Serum B12 below", "direct": ""})
+    fake = FakeAssistant(cited_answer, partials=[partial])
+
+    frames = list(handlers_for(settings, fake).turn("What threshold?", [], "clinician", {}))
+
+    assert [frame.result for frame in frames] == [None, partial, cited_answer]
+    assert frames[1].messages == ui_messages.answer_messages(partial, turn_id="1")
+    assert frames[-1].turns[1].answer == cited_answer.answer  # the whole answer is rated
+
+
+def test_a_follow_up_passes_the_conversation_as_asked_and_answered(
     settings: Settings, cited_answer: AnswerResult
 ) -> None:
     fake = FakeAssistant(cited_answer)
@@ -75,11 +91,9 @@ def test_input_the_assistant_rejects_is_shown_as_a_message_not_raised(
     settings: Settings, cited_answer: AnswerResult
 ) -> None:
     fake = FakeAssistant(cited_answer, error=AssistantError("the question is empty"))
-    handlers = handlers_for(settings, fake)
 
-    frames = list(handlers.respond("   ", [], "clinician", {}))
+    messages, turns = list(handlers_for(settings, fake).respond("   ", [], "clinician", {}))[-1]
 
-    messages, turns = frames[-1]
     assert messages == ui_messages.error_messages("the question is empty")
     assert turns == {}
 
@@ -90,11 +104,11 @@ def test_an_unexpected_failure_is_logged_and_shown_as_a_short_message(
     fake = FakeAssistant(cited_answer, error=RuntimeError("index exploded"))
     handlers = handlers_for(settings, fake)
 
-    with caplog.at_level(logging.ERROR, logger="assistant.app.ui"):
+    with caplog.at_level(logging.ERROR, logger="assistant.app.handlers"):
         messages, _ = list(handlers.respond("What threshold?", [], "clinician", {}))[-1]
 
     assert "index exploded" not in messages[0]["content"]
-    assert messages[0]["content"].startswith("⚠")
+    assert "⚠" in messages[0]["content"]
     assert "index exploded" in caplog.text
 
 
@@ -102,54 +116,92 @@ def test_an_unknown_audience_is_refused_before_asking(
     settings: Settings, cited_answer: AnswerResult
 ) -> None:
     fake = FakeAssistant(cited_answer)
-    handlers = handlers_for(settings, fake)
 
-    messages, _ = list(handlers.respond("What threshold?", [], "robot", {}))[-1]
+    messages, _ = list(handlers_for(settings, fake).respond("What?", [], "robot", {}))[-1]
 
     assert "audience" in messages[0]["content"]
     assert fake.calls == []
 
 
-def test_the_chat_api_returns_the_answer_text(
+def test_the_chat_api_follows_up_on_the_conversation_it_is_given(
     settings: Settings, cited_answer: AnswerResult
 ) -> None:
     fake = FakeAssistant(cited_answer)
+    history = [
+        {"role": "user", "content": "What threshold?"},
+        {"role": "assistant", "content": "Below 180 ng/L [1]."},
+    ]
 
-    answer = handlers_for(settings, fake).chat("What threshold?")
+    answer = handlers_for(settings, fake).chat("And in pregnancy?", cast(Any, history))
 
     assert answer == cited_answer.answer
-    assert fake.calls == [("What threshold?", None, "clinician")]
+    assert fake.calls == [("And in pregnancy?", history, "clinician")]
 
 
 def test_the_ask_api_returns_the_whole_answer_as_json(
     settings: Settings, cited_answer: AnswerResult
 ) -> None:
-    payload = handlers_for(settings, FakeAssistant(cited_answer)).ask("q", "patient")
+    payload = handlers_for(settings, FakeAssistant(cited_answer)).ask("q", None, "patient")
 
     assert AnswerResult.model_validate(json.loads(json.dumps(payload))) == cited_answer
 
 
-def test_api_errors_carry_the_assistant_message(
+def test_api_errors_carry_the_message_but_no_server_path(
     settings: Settings, cited_answer: AnswerResult
 ) -> None:
-    fake = FakeAssistant(cited_answer, error=AssistantError("the question is empty"))
+    secret = "/srv/clinic/private/rules.yaml"
+    fake = FakeAssistant(cited_answer, error=AssistantError(f"cannot read {secret}: denied"))
     handlers = handlers_for(settings, fake)
 
-    with pytest.raises(gr.Error, match="the question is empty"):
-        handlers.chat("")
+    with pytest.raises(gr.Error) as raised:
+        handlers.chat("q")
+    assert "rules.yaml" in raised.value.message
+    assert "/srv/clinic" not in raised.value.message
     with pytest.raises(gr.Error, match="audience must be"):
         handlers.chat("q", audience="robot")
+
+
+def test_the_approved_only_switch_asks_the_pipeline_that_searches_approved_documents(
+    settings: Settings, cited_answer: AnswerResult
+) -> None:
+    everything, approved = FakeAssistant(cited_answer), FakeAssistant(cited_answer)
+    handlers = ChatHandlers(
+        lambda: everything, FeedbackStore(feedback_path(settings)), lambda: approved
+    )
+
+    handlers.chat("q", None, "clinician", approved_only=True)
+    list(handlers.respond("r", [], "clinician", {}, approved_only=False))
+
+    assert [c[0] for c in approved.calls] == ["q"]
+    assert [c[0] for c in everything.calls] == ["r"]
+
+
+def test_the_real_approved_only_pipeline_searches_approved_documents_only(
+    settings: Settings,
+) -> None:
+    handlers = ChatHandlers.for_settings(settings)
+
+    approved = handlers.assistant(approved_only=True)
+
+    assert getattr(approved, "settings").retrieval.approved_only is True  # noqa: B009
+    assert getattr(handlers.assistant(), "settings").retrieval.approved_only is False  # noqa: B009
+
+
+def rated_turn(
+    settings: Settings, answer: AnswerResult, question: str = "What <b>threshold</b>?"
+) -> tuple[ChatHandlers, dict[int, RatedAnswer], list[Mapping[str, Any]]]:
+    handlers = handlers_for(settings, FakeAssistant(answer))
+    *_, (messages, turns) = handlers.respond(question, [], "clinician", {})
+    shown = ui_messages.escape_user_messages(
+        [{"role": "user", "content": [{"type": "text", "text": question}]}]
+    )
+    return handlers, turns, [*cast("list[Mapping[str, Any]]", shown), *messages]
 
 
 def test_a_like_is_stored_with_the_question_answer_and_cited_documents(
     settings: Settings, cited_answer: AnswerResult
 ) -> None:
-    handlers = handlers_for(settings, FakeAssistant(cited_answer))
-    *_, (messages, turns) = handlers.respond("What <b>threshold</b>?", [], "clinician", {})
-    shown = ui_messages.escape_user_messages(
-        [{"role": "user", "content": [{"type": "text", "text": "What <b>threshold</b>?"}]}]
-    )
-    history = [*cast("list[Mapping[str, Any]]", shown), *messages]
+    handlers, turns, history = rated_turn(settings, cited_answer)
 
     handlers.rate(turns, history, like(1, True))
     handlers.rate(turns, history, like(1, ""))
@@ -161,19 +213,50 @@ def test_a_like_is_stored_with_the_question_answer_and_cited_documents(
     assert records[0].doc_ids == ["bsh-cobalamin", "praxis-b12"]
 
 
-def test_a_rating_that_matches_no_answer_of_the_session_stores_nothing(
+def test_a_dislike_reason_is_stored_with_the_rating_it_explains(
     settings: Settings, cited_answer: AnswerResult
 ) -> None:
-    handlers = handlers_for(settings, FakeAssistant(cited_answer))
-    *_, (messages, turns) = handlers.respond("First", [], "clinician", {})
-    other_history = [{"role": "user", "content": "Something else"}, *messages]
+    handlers, turns, history = rated_turn(settings, cited_answer)
+
+    handlers.rate(turns, history, like(1, False))
+    handlers.give_reason(turns, 1, "  The cut-off is out of date.  ")
+    handlers.give_reason(turns, 1, "   ")  # an empty reason stores nothing
+
+    first, second = FeedbackStore(feedback_path(settings)).read_all()
+    assert (first.rating, first.reason) == ("dislike", "")
+    assert (second.rating, second.reason) == ("dislike", "The cut-off is out of date.")
+    assert second.answer == cited_answer.answer
+
+
+def test_a_rating_that_matches_no_answer_of_the_chat_stores_nothing(
+    settings: Settings, cited_answer: AnswerResult
+) -> None:
+    handlers, turns, history = rated_turn(settings, cited_answer, "First")
+    other_history = [{"role": "user", "content": "Something else"}, *history[1:]]
 
     with pytest.warns(UserWarning, match="Feedback"):
         handlers.rate(turns, other_history, like(1, False))
     with pytest.warns(UserWarning, match="Feedback"):
-        handlers.rate(turns, other_history, like(7, False))
+        handlers.rate(turns, history, like(7, False))
 
     assert not feedback_path(settings).exists()
+
+
+class FullDisk(FeedbackStore):
+    def record(self, rated: RatedAnswer, rating: Rating, reason: str = "") -> Any:
+        raise FeedbackError(f"cannot write the feedback file {self.path}: No space left")
+
+
+def test_a_rating_that_cannot_be_saved_says_so_without_the_server_path(
+    settings: Settings, cited_answer: AnswerResult, tmp_path: Path
+) -> None:
+    handlers, turns, history = rated_turn(settings, cited_answer)
+    handlers.feedback = FullDisk(tmp_path / "deep" / "feedback.jsonl")
+
+    with pytest.warns(UserWarning, match="No space left") as warned:
+        handlers.rate(turns, history, like(1, True))
+
+    assert str(tmp_path) not in str(warned[0].message)
 
 
 def test_building_the_app_does_not_create_the_assistant(
@@ -194,12 +277,27 @@ def test_building_the_app_does_not_create_the_assistant(
     assert len(created) == 1
 
 
-def test_only_chat_and_ask_are_public_api_endpoints(settings: Settings) -> None:
+def test_only_chat_and_ask_are_public_and_every_page_event_is_private(settings: Settings) -> None:
     app = build_app(settings)
 
+    visibility = {
+        fn.api_visibility for fn in app.fns.values() if fn.api_name not in ("chat", "ask")
+    }
     public = {fn.api_name for fn in app.fns.values() if fn.api_visibility == "public"}
 
     assert public == {"chat", "ask"}
+    assert visibility == {"private"}  # not "undocumented": no client can call them
+
+
+def test_the_api_documents_typed_parameters_and_results(settings: Settings) -> None:
+    info = build_app(settings).get_api_info()["named_endpoints"]
+
+    chat, ask = info["/chat"], info["/ask"]
+    assert [p["parameter_name"] for p in chat["parameters"]] == [
+        "question", "history", "audience", "approved_only",
+    ]  # fmt: skip
+    assert chat["returns"][0]["type"]["type"] == "string"
+    assert "citations" in ask["returns"][0]["type"]["properties"]
 
 
 def test_the_app_chatbot_sanitizes_and_shows_typed_html_as_text(settings: Settings) -> None:
@@ -225,16 +323,16 @@ def test_no_login_unless_configured() -> None:
 
 
 def test_login_from_user_name_and_password() -> None:
-    serve = ServeSettings(username="clinic", password=SecretStr("s3cret"))
+    serve = ServeSettings(username="clinic", password=SecretStr(PASSWORD))
 
-    assert auth_from_settings(serve) == [("clinic", "s3cret")]
+    assert auth_from_settings(serve) == [("clinic", PASSWORD)]
 
 
 @pytest.mark.parametrize(
     "serve",
     [
         ServeSettings(username="clinic"),
-        ServeSettings(password=SecretStr("s3cret")),
+        ServeSettings(password=SecretStr(PASSWORD)),
         ServeSettings(username="clinic", password=SecretStr("")),
     ],
     ids=["user-only", "password-only", "empty-password"],
@@ -244,11 +342,24 @@ def test_half_configured_login_is_a_clear_error(serve: ServeSettings) -> None:
         auth_from_settings(serve)
 
 
+def test_a_short_password_is_refused_with_the_minimum_length(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    short = "x" * (MIN_PASSWORD_CHARS - 1)
+    with pytest.raises(ValidationError, match=f"at least {MIN_PASSWORD_CHARS}"):
+        ServeSettings(username="clinic", password=SecretStr(short))
+
+    monkeypatch.setenv("ASSISTANT_SERVE__PASSWORD", short)
+    with pytest.raises(ValidationError, match="ASSISTANT_SERVE__PASSWORD"):
+        Settings()
+    assert ServeSettings(password=SecretStr("x" * MIN_PASSWORD_CHARS)).password is not None
+
+
 def test_login_is_read_from_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSISTANT_SERVE__USERNAME", "clinic")
-    monkeypatch.setenv("ASSISTANT_SERVE__PASSWORD", "from-env")
+    monkeypatch.setenv("ASSISTANT_SERVE__PASSWORD", PASSWORD)
 
-    assert auth_from_settings(Settings().serve) == [("clinic", "from-env")]
+    assert auth_from_settings(Settings().serve) == [("clinic", PASSWORD)]
 
 
 def test_serve_refuses_a_half_configured_login_before_loading_anything(

@@ -1,169 +1,239 @@
-"""Answer -> chat messages: order, citations, escaping, streaming, history."""
+"""Answer -> chat message: answer first, live citations, grouped references, the lab table,
+escaping, and the conversation read back from the chat."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from labtool.report import Finding, LabError, LabReport, SourceRef
 
 from assistant.app import messages as ui_messages
-from assistant.app.messages import ChatMessage
-from assistant.schema import AnswerResult
+from assistant.app.answer_html import markdown_html
+from assistant.schema import AnswerResult, AnswerSection
 from tests.unit.ui.conftest import make_citation
+from tests.unit.ui.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, Markup
 
 
-def title(message: ChatMessage) -> str | None:
-    return message.get("metadata", {}).get("title")
+def rendered(result: AnswerResult, links: dict[str, str] | None = None) -> str:
+    (message,) = ui_messages.answer_messages(result, turn_id="7", links=links)
+    assert message["role"] == "assistant"
+    return message["content"]
 
 
-def test_a_turn_is_a_sources_card_with_one_nested_card_per_citation_then_the_answer(
-    cited_answer: AnswerResult,
-) -> None:
-    messages = ui_messages.answer_messages(cited_answer, turn_id="7")
-
-    header, first, second, answer = messages
-    assert header["metadata"]["title"] == "Sources: 2 cited passages from 2 documents"
-    assert header["metadata"]["id"] == "sources-7"
-    assert [title(first), title(second)] == [
-        "[1] Guideline bsh-cobalamin — Diagnosis > Part 1",
-        "[2] Guideline praxis-b12 — Diagnosis > Part 2",
-    ]
-    assert {first["metadata"]["parent_id"], second["metadata"]["parent_id"]} == {"sources-7"}
-    assert all(m["metadata"]["status"] == "done" for m in (header, first, second))
-    assert "Passage 1 of bsh-cobalamin" in first["content"]
-    assert "Passage 2 of praxis-b12" in second["content"]
-    assert "metadata" not in answer
-    assert answer["content"] == cited_answer.answer
+def visible(shown: str) -> str:
+    """The HTML without the answer's hidden Markdown copy."""
+    return shown.split('class="answer-markdown"')[0]
 
 
-def test_sources_card_counts_documents_and_review_statuses() -> None:
+def structured_answer() -> AnswerResult:
     citations = [
-        make_citation(1, "a"),
-        make_citation(2, "a", review_status="submitted"),
-        make_citation(3, "b", review_status="submitted"),
+        make_citation(1, "nice", url=None),
+        make_citation(2, "nice", section="Treatment > Oral"),
+        make_citation(3, "bsh", review_status="under_review", kind="society_guideline"),
     ]
-
-    header, *_ = ui_messages.sources_messages(citations, turn_id="1")
-
-    assert header["metadata"]["title"] == "Sources: 3 cited passages from 2 documents"
-    assert header["metadata"]["log"] == "2 submitted · 1 approved"
-
-
-def test_each_source_card_carries_review_status_and_last_reviewed_date(
-    cited_answer: AnswerResult,
-) -> None:
-    _, first, second, _ = ui_messages.answer_messages(cited_answer)
-
-    assert [first["metadata"]["log"], second["metadata"]["log"]] == ["Approved", "Under review"]
-    assert "Approved, last reviewed 2025-01-15" in first["content"]
-    assert "Under review, last reviewed 2025-02-15" in second["content"]
-
-
-def test_html_in_answers_and_passages_is_shown_as_text_not_markup() -> None:
-    hostile = AnswerResult(
-        answer='B12 <180 ng/L <img src=x onerror="alert(1)"> [1]',
-        citations=[
-            make_citation(
-                1, "doc", text="<script>alert('x')</script> & <b>bold</b>", title="<i>T</i>"
-            )
-        ],
+    direct = "Deficiency is confirmed below 180 ng/L [1]."
+    sections = [AnswerSection(heading="Treatment", markdown="- Oral 1 mg daily [2].")]
+    more = [AnswerSection(heading="Monitoring", markdown="- Review at 3 months [3].")]
+    answer = f"{direct}\n\n### Treatment\n\n- Oral 1 mg daily [2].\n\n### References\n\n1. x"
+    return AnswerResult(
+        answer=answer,
+        direct=direct,
+        sections=sections,
+        more_detail=more,
+        citations=citations,
+        disclaimer="**Disclaimer.** Verify.",
     )
 
-    messages = ui_messages.answer_messages(hostile)
-    shown = "\n".join(m["content"] for m in messages)
 
-    assert "<" not in shown
-    assert "&lt;img src=x" in shown
-    assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in shown
+def test_the_answer_comes_first_then_sections_then_more_detail_then_sources() -> None:
+    shown = rendered(structured_answer())
 
-
-def test_refusal_without_sources_is_a_single_message() -> None:
-    refusal = AnswerResult(answer="The corpus does not cover this question.", refused=True)
-
-    messages = ui_messages.answer_messages(refusal)
-
-    assert messages == [
-        {"role": "assistant", "content": "The corpus does not cover this question."}
+    order = [
+        shown.index('class="direct"'),
+        shown.index("<summary>Treatment</summary>"),
+        shown.index("<summary>More detail</summary>"),
+        shown.index('class="references"'),
+        shown.index("Disclaimer."),
     ]
+    assert order == sorted(order)
+    assert '<details class="section" open>' in shown  # sections open
+    assert '<details class="more-detail">' in shown  # "More detail" collapsed
+    assert "\n" not in shown  # one HTML block: the chat's Markdown pass leaves it alone
 
 
-def test_lab_findings_get_their_own_collapsed_card_after_the_sources() -> None:
-    ref = SourceRef(doc_id="bsh", title="BSH", section="Thresholds")
+def test_each_marker_is_a_link_with_a_preview_of_the_cited_passage() -> None:
+    answer = structured_answer()
+    shown = rendered(answer, links={"bsh": "https://example.org/bsh"})
+
+    markup = Markup(shown)
+    hrefs = [value for name, value in markup.attributes if name == "href"]
+    # A document with a web address opens it; one without jumps to its reference entry.
+    assert "https://example.org/bsh" in hrefs
+    anchors = [h[1:] for h in hrefs if h.startswith("#")]
+    ids = {value for name, value in markup.attributes if name == "id"}
+    assert anchors
+    assert set(anchors) <= ids
+    text = "".join(markup.text)
+    for citation in answer.citations:
+        assert citation.text in text
+        assert citation.title in text
+        assert citation.section in text
+        assert str(citation.year) in text
+    assert "Under review" in text
+    assert "Society guideline" in text
+
+
+def test_an_unknown_citation_number_stays_plain_text() -> None:
+    result = AnswerResult(
+        answer="x", direct="Cited [1] and [9].", citations=[make_citation(1, "a")]
+    )
+
+    shown = rendered(result)
+
+    assert shown.count('class="cite"') == 1
+    assert "[9]" in shown
+
+
+def test_the_reference_list_has_one_entry_per_document_with_its_sections_beneath() -> None:
+    shown = rendered(structured_answer())
+
+    references = shown[shown.index('class="references"') :]
+    assert references.count('class="ref-doc"') == 2  # nice (two passages) and bsh
+    nice = references[references.index("Guideline nice") : references.index("Guideline bsh")]
+    assert "Diagnosis &gt; Part 1" in nice
+    assert "Treatment &gt; Oral" in nice
+    assert "Sources: 2 documents, 3 cited passages" in references
+
+
+def test_lab_results_are_a_table_and_their_lines_are_not_repeated_below_it() -> None:
+    ref = SourceRef(doc_id="nice", title="NICE", section="Thresholds")
+    finding = Finding(
+        analyte="b12",
+        analyte_name="Vitamin B12",
+        value=150,
+        unit="ng/L",
+        canonical_value=150,
+        canonical_unit="ng/L",
+        category="deficient",
+        category_label="B12 deficiency confirmed",
+        summary="Vitamin B12 150 ng/L: B12 deficiency confirmed [below 180 ng/L].",
+        near_threshold=False,
+        sources=[ref],
+        converted={"ng/L": 150.0, "pmol/L": 110.67},
+        thresholds=["B12 deficiency confirmed: below 180 ng/L", "Unlikely: above 180 ng/L"],
+        rule_id="b12-internal-rule-id",
+    )
     labs = LabReport(
-        findings=[
-            Finding(
-                analyte="b12",
-                value=150,
-                unit="ng/L",
-                canonical_value=150,
-                canonical_unit="ng/L",
-                category="deficient",
-                summary="150 ng/L is in the deficient band",
-                near_threshold=False,
-                sources=[ref],
-            )
-        ],
-        errors=[LabError(input="B12 -3", code="impossible", message="negative value")],
+        findings=[finding, finding],
+        errors=[LabError(input="B12 -3", code="IMPLAUSIBLE", message="negative value")],
     )
-    result = AnswerResult(answer="Deficient [1].", citations=[make_citation(1, "bsh")], labs=labs)
+    direct = (
+        "- Vitamin B12 150 ng/L: B12 deficiency confirmed [1]. Source: NICE.\n"
+        "- **Conclusion:** Treat [1]."
+    )
+    result = AnswerResult(
+        answer=direct,
+        direct=direct,
+        labs=labs,
+        citations=[make_citation(1, "nice", section="Thresholds")],
+    )
 
-    messages = ui_messages.answer_messages(result)
+    shown = visible(rendered(result))
 
-    assert [title(m) for m in messages] == [
-        "Sources: 1 cited passage from 1 document",
-        "[1] Guideline bsh — Diagnosis > Part 1",
-        ui_messages.LABS_TITLE,
-        None,
+    assert shown.count("<tr>") == 2  # the header and one row: the repeated value once
+    assert "Given 2 times in the message" in shown
+    assert "111 pmol/L" in shown
+    assert "110.67" not in shown
+    assert "badge" in shown
+    assert "B12 deficiency confirmed" in shown
+    assert "Conclusion:" in shown
+    assert "Source: NICE." not in shown  # the finding's line: the table shows it
+    assert "negative value" in shown
+    assert "IMPLAUSIBLE" not in shown
+    assert "b12-internal-rule-id" not in shown
+
+
+def test_an_answer_without_parts_is_shown_whole() -> None:
+    result = AnswerResult(answer="A model's free text [1].", citations=[make_citation(1, "a")])
+
+    shown = rendered(result)
+
+    assert "A model&#x27;s free text" in shown or "A model's free text" in shown
+    assert 'class="cite"' in shown
+
+
+HOSTILE = st.sampled_from(
+    [
+        '<img src=x onerror="alert(1)">',
+        "<script>alert('x')</script>",
+        "![pixel](http://tracker.example.invalid/p.png)",
+        '<a href="javascript:alert(1)">x</a>',
+        "[link](javascript:alert(1))",
+        '" onmouseover="alert(1)',
+        "<details open><summary>x</summary></details>",
+        "&lt;b&gt;",
+        "<!-- comment -->",
     ]
-    assert "150 ng/L is in the deficient band" in messages[2]["content"]
-    assert "negative value" in messages[2]["content"]
+)
 
 
-def test_empty_lab_report_adds_no_card() -> None:
-    result = AnswerResult(answer="No labs.", labs=LabReport())
-
-    assert len(ui_messages.answer_messages(result)) == 1
-
-
-def test_streaming_shows_the_sources_then_prefixes_of_the_answer_then_the_whole_turn(
-    cited_answer: AnswerResult,
+@settings(max_examples=60, deadline=None)
+@given(payload=HOSTILE, where=st.integers(min_value=0, max_value=5))
+def test_text_from_anywhere_never_becomes_markup_or_fetches_anything(
+    payload: str, where: int
 ) -> None:
-    long_answer = cited_answer.model_copy(
-        update={"answer": " ".join(f"word{i}" for i in range(50)) + " [1]."}
+    fields = ["B12 below 180 ng/L [1]."] * 6
+    fields[where] = f"{fields[where]} {payload}"
+    result = AnswerResult(
+        answer=fields[0],
+        direct=fields[1],
+        sections=[AnswerSection(heading=fields[2], markdown=fields[3])],
+        notices=[fields[4]],
+        citations=[make_citation(1, "doc", title=fields[5], text=payload, section=payload)],
     )
 
-    frames = list(ui_messages.streaming_frames(long_answer, turn_id="3", words_per_frame=10))
+    markup = Markup(rendered(result, links={"doc": "https://example.org/doc"}))
 
-    final = ui_messages.answer_messages(long_answer, turn_id="3")
-    assert frames[-1] == final
-    partial = [frame[-1]["content"] for frame in frames[:-1]]
-    assert len(partial) == 5
-    assert all(final[-1]["content"].startswith(text) for text in partial)
-    assert [len(text) for text in partial] == sorted(len(text) for text in partial)
-    assert all(frame[:-1] == final[:-1] for frame in frames)  # evidence cards never change
-
-
-def test_short_answer_streams_as_one_frame(cited_answer: AnswerResult) -> None:
-    frames = list(ui_messages.streaming_frames(cited_answer, words_per_frame=100))
-
-    assert frames == [ui_messages.answer_messages(cited_answer)]
+    assert set(markup.tags) <= ALLOWED_TAGS
+    assert {name for name, _ in markup.attributes} <= ALLOWED_ATTRIBUTES
+    hrefs = [value for name, value in markup.attributes if name == "href"]
+    assert all(h.startswith(("#ref-", "https://example.org/")) for h in hrefs)
+    assert "img" not in markup.tags
+    assert "script" not in markup.tags
 
 
-def test_history_for_assistant_keeps_questions_and_answers_only(
-    cited_answer: AnswerResult,
-) -> None:
-    turn = ui_messages.answer_messages(cited_answer)
+def test_markdown_images_and_raw_html_are_text() -> None:
+    shown = markdown_html("![x](http://e.invalid/p.png) <b>bold</b>")
+
+    assert "<img" not in shown
+    assert "<b>" not in shown
+
+
+def test_the_conversation_read_back_is_what_was_asked_and_answered() -> None:
+    answer = structured_answer()
     history = [
         {"role": "user", "content": [{"type": "text", "text": "What is &lt;180 ng/L?"}]},
-        *turn,
+        *ui_messages.answer_messages(answer, turn_id="1"),
+        *ui_messages.error_messages("the question is empty"),
         {"role": "user", "content": "And MMA?"},
+        *ui_messages.pending_messages(),
     ]
 
-    messages = ui_messages.history_for_assistant(history)
-
-    assert messages == [
+    assert ui_messages.history_for_assistant(history) == [
         {"role": "user", "content": "What is <180 ng/L?"},
-        {"role": "assistant", "content": cited_answer.answer},
+        {"role": "assistant", "content": answer.answer},
         {"role": "user", "content": "And MMA?"},
     ]
+    assert ui_messages.asked_questions(history) == ["What is <180 ng/L?", "And MMA?"]
+
+
+def test_api_history_is_read_as_given() -> None:
+    history = [
+        {"role": "user", "content": "What B12 level confirms deficiency?"},
+        {"role": "assistant", "content": "Below 180 ng/L [1]."},
+    ]
+
+    assert ui_messages.history_for_assistant(history) == history
 
 
 def test_question_before_finds_the_user_message_a_turn_replies_to() -> None:
@@ -171,7 +241,6 @@ def test_question_before_finds_the_user_message_a_turn_replies_to() -> None:
         {"role": "user", "content": "first"},
         {"role": "assistant", "content": "a1"},
         {"role": "user", "content": [{"type": "text", "text": "second &lt;b&gt;"}]},
-        {"role": "assistant", "content": "", "metadata": {"title": "Sources: 1"}},
         {"role": "assistant", "content": "a2"},
     ]
 
@@ -197,4 +266,16 @@ def test_users_html_is_escaped_once_however_often_the_chat_is_redrawn() -> None:
 def test_error_message_is_escaped() -> None:
     (message,) = ui_messages.error_messages("question is <empty>")
 
-    assert message["content"] == "⚠ question is &lt;empty&gt;"
+    assert "question is &lt;empty&gt;" in message["content"]
+    assert "<empty>" not in message["content"]
+
+
+def test_with_the_approved_only_switch_passages_not_approved_are_pointed_out() -> None:
+    answer = structured_answer()  # one of its three citations is under review
+
+    switched = visible(ui_messages.answer_messages(answer, "1", approved_only=True)[0]["content"])
+    plain = visible(rendered(answer))
+
+    assert "Approved sources only" in switched
+    assert "1 cited passage comes" in switched
+    assert "Approved sources only" not in plain
