@@ -8,6 +8,7 @@ cited corpus section that states that boundary, so the disagreement is shown in 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from labtool.rules import RuleSet
@@ -124,4 +125,4 @@ def with_difference_passages(evidence: Evidence, differences: list[Difference]) 
         return evidence
     unique = list({p.chunk_id: p for p in extra}.values())
     hints = {**evidence.topic_hints, **{p.chunk_id: "thresholds" for p in unique}}
-    return Evidence([*evidence.passages, *unique], hints, evidence.main_ids)
+    return replace(evidence, passages=[*evidence.passages, *unique], topic_hints=hints)
